@@ -1,0 +1,20 @@
+"""scratchgrad's engine: a scalar `Value` and a NumPy `Tensor` that record their
+computational graph and backpropagate through it by the chain rule.
+
+    >>> from autograd import Value
+    >>> apple = Value(100.0, name="apple")
+    >>> price = apple * 2 * 1.1
+    >>> price.backward()
+"""
+from .errors import BackwardError, GradcheckError, ShapeError
+from .graph import enable_grad, is_grad_enabled, no_grad, topological_order
+from .numerical import gradcheck, numerical_grad
+from .tensor import Op, Tensor, concatenate, stack, tensor, where
+from .value import Value
+
+__all__ = [
+    "Value", "Tensor", "tensor", "Op", "concatenate", "stack", "where",
+    "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "numerical_grad", "gradcheck",
+    "ShapeError", "BackwardError", "GradcheckError",
+]

@@ -1,0 +1,61 @@
+"""What `Value` and `Tensor` share: the graph walk and the switch that turns recording off.
+
+A node is anything with a `parents` tuple. Both node kinds keep references only
+from a result to its inputs, never back, so a graph holds no reference cycle and
+is freed as soon as its output is dropped.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+# A ContextVar rather than a global: each thread (and each asyncio task) sees its own setting.
+_grad_enabled = contextvars.ContextVar("scratchgrad_grad_enabled", default=True)
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`: operations record the graph for backward."""
+    return _grad_enabled.get()
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Inside this block operations compute values but record no graph (for inference and updates)."""
+    token = _grad_enabled.set(False)
+    try:
+        yield
+    finally:
+        _grad_enabled.reset(token)
+
+
+@contextlib.contextmanager
+def enable_grad():
+    """Turn recording back on inside a `no_grad()` block."""
+    token = _grad_enabled.set(True)
+    try:
+        yield
+    finally:
+        _grad_enabled.reset(token)
+
+
+def topological_order(root) -> list:
+    """Every node that `root` depends on, each listed after all of its parents.
+
+    An explicit stack of (node, iterator over its parents) replaces recursion, so a
+    chain of a million nodes cannot hit Python's recursion limit; each node is
+    visited once however many paths lead to it.
+    """
+    order = []
+    visited = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:  # all parents placed: the node itself can follow them
+            stack.pop()
+            order.append(node)
+    return order

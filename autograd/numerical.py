@@ -1,0 +1,146 @@
+"""Numerical derivatives by central differences, and a checker that holds backprop to them.
+
+The central difference (f(x + h) - f(x - h)) / 2h has error O(h^2); the notes use
+h = 1e-4, small enough for accuracy and large enough to avoid rounding noise.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import GradcheckError
+from .graph import no_grad
+from .tensor import Tensor
+from .value import Value
+
+
+def _as_scalar(y) -> float:
+    """The single number a function returned (float, Value, one-element Tensor or array)."""
+    if isinstance(y, Value):
+        return y.data
+    if isinstance(y, Tensor):
+        y = y.data
+    array = np.asarray(y)
+    if array.size != 1:
+        raise ValueError(
+            f"numerical_grad needs f to return one number; it returned shape {array.shape}: "
+            "reduce the output first (e.g. .sum())"
+        )
+    return float(array.reshape(()))
+
+
+def numerical_grad(f, x, h: float = 1e-4):
+    """Central-difference gradient of scalar-valued `f` at `x`.
+
+    `x` may be a float (returns a float), a NumPy array (returns an array of its
+    shape), a `Value` or a `Tensor` (f receives the same object with its data
+    nudged, and its data is restored afterwards).
+    """
+    with no_grad():
+        if isinstance(x, Value):
+            original = x.data
+            try:
+                x.data = original + h
+                upper = _as_scalar(f(x))
+                x.data = original - h
+                lower = _as_scalar(f(x))
+            finally:
+                x.data = original
+            return (upper - lower) / (2 * h)
+        if isinstance(x, numbers.Real):
+            return (_as_scalar(f(x + h)) - _as_scalar(f(x - h))) / (2 * h)
+        if isinstance(x, Tensor):
+            return _array_central_difference(lambda _: f(x), x.data, h)
+        array = np.array(x, dtype=np.float64)  # a copy: the caller's array is never touched
+        return _array_central_difference(f, array, h)
+
+
+def _array_central_difference(f, array: np.ndarray, h: float) -> np.ndarray:
+    """Nudge each element of `array` in place by +-h, call f(array), and put the element back."""
+    grad = np.zeros(array.shape, dtype=np.float64)
+    for index in np.ndindex(array.shape):
+        original = array[index]
+        try:
+            array[index] = original + h
+            upper = _as_scalar(f(array))
+            array[index] = original - h
+            lower = _as_scalar(f(array))
+        finally:
+            array[index] = original
+        grad[index] = (upper - lower) / (2 * h)
+    return grad
+
+
+def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Check backprop's gradient of `f(*inputs)` against central differences.
+
+    `inputs` are `Tensor`s (float64, requires_grad=True) or `Value`s. A
+    non-scalar output is reduced to one number with fixed random weights, so
+    every output element is checked. Returns True, or raises `GradcheckError`
+    naming the input, the worst element, both gradients and their difference.
+    The inputs' `.grad` are left as they were.
+    """
+    for position, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            if x.dtype != np.float64:
+                raise TypeError(
+                    f"gradcheck needs float64 inputs (float32 rounding swamps a {eps:g} step); "
+                    f"input {position}{_label(x)} is {x.dtype}: use Tensor(x.data, dtype='float64')"
+                )
+            if not x.requires_grad:
+                raise ValueError(f"gradcheck input {position}{_label(x)} has requires_grad=False; set it to True")
+        elif not isinstance(x, Value):
+            raise TypeError(f"gradcheck inputs must be Tensor or Value; input {position} is {type(x).__name__}")
+
+    saved_grads = [x.grad for x in inputs]
+    try:
+        for x in inputs:
+            x.grad = 0.0 if isinstance(x, Value) else None
+        out = f(*inputs)
+        weights = None
+        if isinstance(out, Tensor) and out.data.size != 1:
+            weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape)
+        if isinstance(out, Tensor):
+            out.backward(None if weights is None else weights.astype(out.dtype))
+        else:
+            out.backward()
+        for position, x in enumerate(inputs):
+            analytic = np.zeros(np.shape(x.data)) if x.grad is None else np.asarray(x.grad, dtype=np.float64)
+            numeric = numerical_grad(lambda _: _weighted_output(f(*inputs), weights), x, h=eps)
+            _compare(position, x, analytic, np.asarray(numeric, dtype=np.float64), atol, rtol)
+    finally:
+        for x, grad in zip(inputs, saved_grads):
+            x.grad = grad
+    return True
+
+
+def _weighted_output(out, weights):
+    """A non-scalar output folded into one number with fixed random weights, so every element counts."""
+    if weights is None:
+        return out
+    return float(np.sum(out.data * weights))
+
+
+def _compare(position, x, analytic, numeric, atol, rtol):
+    difference = np.abs(analytic - numeric)
+    allowed = atol + rtol * np.abs(numeric)
+    if analytic.shape != numeric.shape:
+        raise GradcheckError(
+            f"input {position}{_label(x)}: backprop gave a gradient of shape {analytic.shape}, "
+            f"the input has shape {numeric.shape}"
+        )
+    bad = ~(difference <= allowed)  # `~(<=)` so that a nan counts as a failure
+    if bad.any():
+        excess = np.where(np.isnan(difference), np.inf, difference - allowed)
+        worst = np.unravel_index(int(np.argmax(excess)), difference.shape) if difference.ndim else ()
+        raise GradcheckError(
+            f"gradient mismatch for input {position}{_label(x)} at index {worst}: "
+            f"backprop {analytic[worst]!r}, numerical {numeric[worst]!r}, "
+            f"difference {difference[worst]!r} > atol + rtol*|numerical| = {allowed[worst]!r} "
+            f"({int(bad.sum())} of {bad.size} elements off)"
+        )
+
+
+def _label(x) -> str:
+    return f" ({x.name!r})" if getattr(x, "name", None) else ""

@@ -1,0 +1,6 @@
+"""`make demo`: the main job, run end to end."""
+import apple_shopping
+
+if __name__ == "__main__":
+    print("== Apple shopping: forward values and gradients ==")
+    apple_shopping.main()

@@ -1,0 +1,32 @@
+"""Shared test set-up: hypothesis profiles and the path to the notes' data."""
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# "ci" runs at least 200 examples per property; "dev" is the quicker default for local runs.
+settings.register_profile("ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def require_shared_data(*relative_paths: str) -> Path:
+    """The notes' data folder; fails in CI and skips elsewhere when a needed file is missing."""
+    missing = [p for p in relative_paths if not (SHARED_DATA / p).exists()]
+    if missing:
+        message = f"needs {', '.join(missing)} under {SHARED_DATA} (the notes' MNIST data)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return require_shared_data("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz",
+                               "mnist_sample_weight.npz")

@@ -1,0 +1,1 @@
+"""Pictures of computational graphs (graphviz) and of training (matplotlib)."""
