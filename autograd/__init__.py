@@ -7,6 +7,7 @@ computational graph and backpropagate through it by the chain rule.
     >>> price.backward()
 """
 from .errors import BackwardError, GradcheckError, ShapeError
+from .functional import grad, gradgradcheck, hessian, hvp, value_and_grad
 from .graph import enable_grad, is_grad_enabled, no_grad, topological_order
 from .numerical import gradcheck, numerical_grad
 from .tensor import Op, Tensor, concatenate, stack, tensor, where
@@ -15,6 +16,6 @@ from .value import Value
 __all__ = [
     "Value", "Tensor", "tensor", "Op", "concatenate", "stack", "where",
     "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
-    "numerical_grad", "gradcheck",
+    "numerical_grad", "gradcheck", "gradgradcheck", "grad", "value_and_grad", "hessian", "hvp",
     "ShapeError", "BackwardError", "GradcheckError",
 ]

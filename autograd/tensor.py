@@ -15,12 +15,13 @@ RuntimeWarning.
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
 
 from .errors import BackwardError, ShapeError
-from .graph import _grad_enabled, topological_order
+from .graph import _grad_enabled, enable_grad, topological_order
 
 _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 
@@ -625,11 +626,13 @@ class Tensor:
         return self.item()
 
     # ---- backward ---------------------------------------------------------
-    def backward(self, grad=None) -> None:
+    def backward(self, grad=None, create_graph: bool = False) -> None:
         """Fill `.grad` of every tensor this one depends on (that requires grad) with d(self)/d(it).
 
         `grad` is the gradient of some final scalar with respect to this tensor; it
         may be left out only when this tensor has a single element (then it is 1).
+        With `create_graph=True` the gradients are Tensors with a graph of their own,
+        so they can be differentiated again; the backward rules then run on Tensors.
         """
         if not self.requires_grad:
             raise BackwardError(
@@ -643,26 +646,30 @@ class Tensor:
                     f"has shape {self.shape}: reduce it first (e.g. .sum()) or pass grad of shape {self.shape}"
                 )
             grad = np.ones_like(self.data)
-        else:
-            grad = _data(grad)
-            grad = np.asarray(grad, dtype=self.data.dtype)
-            if grad.shape != self.shape:
-                raise BackwardError(
-                    f"backward(grad) needs grad of the output's shape {self.shape}; got shape {grad.shape}"
-                )
+        elif not (create_graph and isinstance(grad, Tensor)):
+            grad = np.asarray(_data(grad), dtype=self.data.dtype)
+        if grad.shape != self.shape:
+            raise BackwardError(
+                f"backward(grad) needs grad of the output's shape {self.shape}; got shape {grad.shape}"
+            )
+        if create_graph and not isinstance(grad, Tensor):
+            grad = Tensor._wrap(grad)
         order = topological_order(self)
         for node in order:
             if node.parents:  # an intermediate keeps only the latest pass's gradient
                 node.grad = None
         _accumulate(self, grad)
-        for node in reversed(order):
-            if not node.parents or node.grad is None:
-                continue
-            inputs = [p.data for p in node.parents]
-            parent_grads = node._op.backward(node.grad, *inputs, node.data)
-            for parent, parent_grad in zip(node.parents, parent_grads):
-                if parent_grad is not None:
-                    _accumulate(parent, parent_grad)
+        with enable_grad() if create_graph else contextlib.nullcontext():
+            for node in reversed(order):
+                if not node.parents or node.grad is None:
+                    continue
+                if create_graph:  # the same rules, fed nodes instead of arrays, record the derivative's graph
+                    parent_grads = node._op.backward(node.grad, *node.parents, node)
+                else:
+                    parent_grads = node._op.backward(node.grad, *[p.data for p in node.parents], node.data)
+                for parent, parent_grad in zip(node.parents, parent_grads):
+                    if parent_grad is not None:
+                        _accumulate(parent, parent_grad)
 
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20, prefix="Tensor(")
@@ -677,7 +684,8 @@ class Tensor:
 def _accumulate(node: Tensor, grad) -> None:
     if node.grad is None:
         # A leaf's gradient must be an array of its own: broadcast views are read-only and shared.
-        node.grad = grad if (node.parents or grad.flags.writeable) else grad.copy()
+        read_only = isinstance(grad, np.ndarray) and not grad.flags.writeable
+        node.grad = grad.copy() if read_only and not node.parents else grad
     else:
         node.grad = node.grad + grad
 

@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 
-from .graph import _grad_enabled, topological_order
+from .graph import _grad_enabled, enable_grad, topological_order
 
 
 def _ieee(numpy_function, *args) -> float:
@@ -266,13 +266,20 @@ class Value:
         return self.data
 
     # ---- backward ---------------------------------------------------------
-    def backward(self) -> None:
-        """Set `grad` on every node this one depends on to d(self)/d(node)."""
+    def backward(self, create_graph: bool = False) -> None:
+        """Set `grad` on every node this one depends on to d(self)/d(node).
+
+        With `create_graph=True` the gradients are themselves `Value` nodes whose
+        graph can be differentiated again (second and higher derivatives).
+        """
         order = topological_order(self)
         for node in order:
             if node.parents:  # an intermediate keeps only the latest pass's gradient
                 node.grad = 0.0
         self.grad += 1.0
+        if create_graph:
+            _backward_creating_graph(order)
+            return
         for node in reversed(order):
             upstream = node.grad
             for parent, local in zip(node.parents, node.local_grads):
@@ -281,6 +288,31 @@ class Value:
     def __repr__(self):
         name = f", name={self.name!r}" if self.name else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+
+
+def _backward_creating_graph(order) -> None:
+    """The chain-rule sweep of `backward`, done in `Value` arithmetic so that it records its own graph.
+
+    Each node's local derivatives are recomputed by its rule on the parent nodes
+    (not their floats), so no derivative rule is written twice.
+    """
+    with enable_grad():
+        for node in reversed(order):
+            if not node.parents:
+                continue
+            upstream = node.grad
+            for parent, local in zip(node.parents, node._rule(*node.parents, node)):
+                contribution = upstream if _is_one(local) else local * upstream
+                parent.grad = contribution if _is_zero(parent.grad) else parent.grad + contribution
+
+
+def _is_one(x) -> bool:
+    return type(x) is float and x == 1.0
+
+
+def _is_zero(x) -> bool:
+    # Only a plain 0.0 may be dropped: a Value that happens to be 0 still carries a graph.
+    return type(x) is float and x == 0.0
 
 
 def _as_float(data) -> float:

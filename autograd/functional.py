@@ -1,0 +1,163 @@
+"""Derivatives as function transforms, as in JAX and HIPS autograd.
+
+`grad(f)` is a function that computes df/dx. Transforms compose: `grad(grad(f))`
+is the second derivative. They work by calling `backward(create_graph=True)`
+whenever the input already is a graph node (as it is inside an outer transform),
+so the derivative is itself differentiable; on plain floats and arrays they use
+the ordinary backward and return plain floats and arrays.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .graph import enable_grad, topological_order
+from .numerical import gradcheck
+from .tensor import Tensor
+from .value import Value
+
+
+def _as_leaf(x):
+    """A fresh leaf for a plain number or array; a node passed in is used as it is."""
+    if isinstance(x, (Value, Tensor)):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return Tensor(np.array(x, dtype=np.float64 if np.asarray(x).dtype.kind != "f" else None),
+                  requires_grad=True)
+
+
+def _is_scalar_output(out) -> bool:
+    return isinstance(out, Value) or (isinstance(out, Tensor) and out.data.size == 1)
+
+
+def grad(f, argnums=0):
+    """The function x -> df/dx for scalar-valued f (a float, `Value` or one-element `Tensor`).
+
+    `argnums` picks the argument(s) to differentiate by (an int or a tuple of ints).
+    Plain floats and arrays in give plain floats and arrays out; `Value`/`Tensor`
+    in give nodes out that can be differentiated again, so `grad(grad(f))` is f''.
+    """
+    return _transform(f, argnums, with_value=False)
+
+
+def value_and_grad(f, argnums=0):
+    """Like `grad`, but the function returns (f(x), df/dx) from one forward pass."""
+    return _transform(f, argnums, with_value=True)
+
+
+def _transform(f, argnums, with_value):
+    single = isinstance(argnums, int)
+    positions = (argnums,) if single else tuple(argnums)
+
+    def derivative(*args):
+        for i in positions:
+            if i >= len(args):
+                raise TypeError(f"grad(argnums={argnums}) needs at least {i + 1} arguments; got {len(args)}")
+        given_nodes = [isinstance(args[i], (Value, Tensor)) for i in positions]
+        args = list(args)
+        inputs = [_as_leaf(args[i]) for i in positions]
+        for i, x in zip(positions, inputs):
+            args[i] = x
+        with enable_grad():
+            out = f(*args)
+            if not _is_scalar_output(out):
+                shape = getattr(out, "shape", type(out).__name__)
+                raise ValueError(f"grad needs f to return one number; it returned {shape}: reduce it (e.g. .sum())")
+            # The derivative must itself be a graph when an input came from outside (an outer transform).
+            create_graph = any(given_nodes)
+            grads = _backward_keeping_grads(out, inputs, create_graph)
+        if not create_graph:  # plain in, plain out: the one number f returned, as a float
+            out = out.data if isinstance(out, Value) else out.item()
+        result = grads[0] if single else tuple(grads)
+        return (out, result) if with_value else result
+
+    derivative.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    derivative.__doc__ = f"Derivative of {getattr(f, '__name__', 'f')} with respect to argument(s) {argnums}."
+    return derivative
+
+
+def _backward_keeping_grads(out, inputs, create_graph):
+    """d out / d input for each input, via backward, restoring every `.grad` in the graph afterwards."""
+    graph = topological_order(out) if isinstance(out, (Value, Tensor)) else []
+    saved = [(node, node.grad) for node in graph]
+    saved_inputs = [(x, x.grad) for x in inputs]
+    try:
+        for x in inputs:
+            x.grad = 0.0 if isinstance(x, Value) else None
+        if isinstance(out, (Value, Tensor)) and (isinstance(out, Value) or out.requires_grad):
+            out.backward(create_graph=create_graph)
+        grads = []
+        for x in inputs:
+            g = x.grad
+            if g is None or (isinstance(g, float) and isinstance(x, Tensor)):
+                g = np.zeros_like(x.data)
+            if create_graph:  # a constant derivative still has to be a node an outer transform can walk
+                g = g if isinstance(g, (Value, Tensor)) else (Value(g) if isinstance(x, Value) else Tensor._wrap(g))
+            grads.append(g)
+        return grads
+    finally:
+        for node, g in saved + saved_inputs:
+            node.grad = g
+
+
+def hvp(f):
+    """The function (x, v) -> H(x) v, the Hessian of f times v, without ever forming H.
+
+    It is the gradient of the directional derivative <grad f(x), v>: two backward
+    passes, whatever the size of x.
+    """
+    def hessian_vector_product(x, v):
+        v = np.asarray(v, dtype=np.float64) if not isinstance(v, numbers.Real) else float(v)
+        return grad(lambda y: _inner(grad(f)(y), v))(x)
+
+    return hessian_vector_product
+
+
+def hessian(f):
+    """The function x -> the matrix of second derivatives of scalar-valued f at x.
+
+    For an array x of shape S the result has shape S + S; for a float, a float.
+    Built one row at a time from Hessian-vector products (for small problems).
+    """
+    def hessian_at(x):
+        if isinstance(x, (numbers.Real, Value)):
+            return grad(grad(f))(x)
+        x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+        product = hvp(f)
+        rows = []
+        for k in range(x.size):
+            unit = np.zeros(x.size)
+            unit[k] = 1.0
+            rows.append(np.asarray(product(x, unit.reshape(x.shape))).reshape(-1))
+        return np.stack(rows).reshape(x.shape + x.shape)
+
+    return hessian_at
+
+
+def _inner(g, v):
+    """<g, v> as one scalar node (a Value product or a Tensor sum)."""
+    return g * v if isinstance(g, Value) else (g * v).sum()
+
+
+def gradgradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Check second derivatives: the gradient of <grad f, v> for fixed random directions v
+    by backprop through backprop, against central differences (via `gradcheck`).
+
+    `f` must return one number; `inputs` as for `gradcheck` (float64 Tensors that
+    require grad, or Values). Returns True or raises `GradcheckError`.
+    """
+    rng = np.random.default_rng(seed)
+    directions = [float(rng.uniform(0.5, 1.5)) if isinstance(x, Value) else rng.uniform(0.5, 1.5, x.shape)
+                  for x in inputs]
+    first_derivatives = grad(f, argnums=tuple(range(len(inputs))))
+
+    def directional_derivative(*xs):
+        total = None
+        for g, v in zip(first_derivatives(*xs), directions):
+            term = _inner(g, v)
+            total = term if total is None else total + term
+        return total
+
+    return gradcheck(directional_derivative, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
