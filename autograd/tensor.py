@@ -84,6 +84,8 @@ class Op:
         except ValueError as err:
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ShapeError(f"{type(self).__name__} ('{self.symbol}') cannot take inputs of shapes {shapes}: {err}") from err
+        if type(data) is not np.ndarray:  # full reductions and scalar indexing give NumPy scalars; keep .data an array
+            data = np.asarray(data)
         out = Tensor._wrap(data)
         if _grad_enabled.get():
             needs = tuple(t.requires_grad for t in inputs)
