@@ -176,6 +176,8 @@ class PowConst(Op):
         return a ** self.exponent
 
     def backward(self, g, a, out):
+        if self.exponent == 0:  # x**0 is constant; 0 * x**-1 would be nan at x = 0
+            return (g * 0.0,)
         return (g * (self.exponent * a ** (self.exponent - 1)),)
 
 

@@ -92,6 +92,8 @@ def _neg_rule(a, out):
 
 
 def _pow_const_rule(exponent, base, out):
+    if exponent == 0:  # x**0 is constant; 0 * x**-1 would be nan at x = 0
+        return (0.0,)
     return (exponent * _pow(base, exponent - 1),)
 
 
