@@ -1,0 +1,322 @@
+"""Pictures of computational graphs, drawn the way the notes draw them.
+
+Two looks:
+
+- "book" (the notes' figures): leaves by their names, ops as small circles, and on
+  every edge the value flowing forward (black, above) and the gradient of the
+  output with respect to that value (red, below). The output's own gradient, 1,
+  rides on its last edge, which ends at the output's name.
+- "record" (micrograd's picture): one box per value, name | data | grad, with a
+  small op circle in front of each computed value.
+
+Everything is built with the `graphviz` package; only turning the DOT source into
+an image needs Graphviz's `dot` program.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import graphviz
+
+from autograd import Tensor, Value
+
+from .errors import GraphTooLargeWarning, GraphvizNotFoundError
+from .labels import (SMALL_TENSOR, escape, format_array, format_number, gradient_text, op_symbol, shape_text,
+                     summarize_array)
+
+STYLES = ("book", "record")
+RANKDIRS = ("LR", "RL", "TB", "BT")
+IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+SOURCE_SUFFIXES = (".gv", ".dot")
+
+GRADIENT_COLOR = "red"
+LOCAL_GRADIENT_COLOR = "blue"
+NAME_COLOR = "gray35"
+PNG_DPI = "150"  # Graphviz's default 96 dpi makes an edge's two small lines hard to read
+OUTPUT_ID = "output"
+OMITTED_ID = "omitted"
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawOptions:
+    """The checked options of one picture (see `draw_graph`)."""
+
+    style: str = "book"
+    show_grad: bool = True
+    show_local_grad: bool = False
+    rankdir: str = "LR"
+    max_nodes: int = 500
+    precision: int = 4
+
+    def __post_init__(self):
+        if self.style not in STYLES:
+            raise ValueError(f"style must be one of {STYLES}; got {self.style!r}")
+        if self.rankdir not in RANKDIRS:
+            raise ValueError(f"rankdir must be one of {RANKDIRS} (left-right, right-left, top-bottom, "
+                             f"bottom-top); got {self.rankdir!r}")
+        for name in ("max_nodes", "precision"):
+            number = getattr(self, name)
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1; got {number!r}")
+
+
+def draw_graph(root, style: str = "book", show_grad: bool = True, show_local_grad: bool = False,
+               rankdir: str = "LR", max_nodes: int = 500, precision: int = 4) -> graphviz.Digraph:
+    """A picture of the graph that computed `root` (a `Value` or a `Tensor`), as a `graphviz.Digraph`.
+
+    - `style`: "book" (the notes' figures: values and gradients on the edges) or
+      "record" (one box per value: name | data | grad).
+    - `show_grad`: write each value's gradient d root / d value in red. Before
+      `backward()` has run from `root` every gradient reads "—".
+    - `show_local_grad`: also write each edge's local derivative d out / d in
+      (e.g. "×1.1" into the tax node) in blue. `Value` graphs only: a `Tensor`
+      node keeps no local derivatives, so Tensor pictures show none.
+    - `rankdir`: "LR" (inputs on the left, as in the notes), "RL", "TB" or "BT".
+    - `max_nodes`: draw at most this many graph nodes, those nearest the root;
+      one extra node says how many were left out (with a `GraphTooLargeWarning`).
+    - `precision`: significant digits of every number.
+
+    A `Tensor` shows its name, shape and dtype, its numbers when it has at most
+    six elements (else min / mean / max), and its gradient's numbers (or norm).
+    In Jupyter the returned Digraph displays inline as SVG; `render` writes files.
+    """
+    options = DrawOptions(style, show_grad, show_local_grad, rankdir, max_nodes, precision)
+    return build_digraph(root, options, final_gradients(root))
+
+
+def to_dot(root, **options) -> str:
+    """The DOT source of `draw_graph(root, **options)`; needs no Graphviz program."""
+    return draw_graph(root, **options).source
+
+
+def render(root, path, **options) -> Path:
+    """Draw `root`'s graph (options as `draw_graph`) into `path` and return the path.
+
+    The suffix picks the format: .svg, .png, .pdf (these need Graphviz's `dot`),
+    or .gv / .dot for the DOT source (needs nothing). Without `dot`, an image
+    format raises `GraphvizNotFoundError` after writing the DOT source beside it.
+    """
+    path = Path(path)
+    check_suffix(path)
+    return write_graph(draw_graph(root, **options), path)
+
+
+def check_suffix(path: Path) -> None:
+    """Refuse a file name whose suffix names no format `render` can write."""
+    if path.suffix.lower() not in (*IMAGE_FORMATS, *SOURCE_SUFFIXES):
+        known = ", ".join((*IMAGE_FORMATS, *SOURCE_SUFFIXES))
+        raise ValueError(f"cannot tell the format of {str(path)!r} from its suffix {path.suffix!r}; use one of {known}")
+
+
+def write_graph(graph: graphviz.Digraph, path: Path) -> Path:
+    """Write `graph` as DOT source or as the image its suffix names; see `render`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix in SOURCE_SUFFIXES:
+        path.write_text(graph.source, encoding="utf-8")
+        return path
+    image_format = IMAGE_FORMATS[suffix]
+    if image_format == "png":
+        graph = graph.copy()
+        graph.attr(dpi=PNG_DPI)
+    try:
+        image = graph.pipe(format=image_format)
+    except graphviz.ExecutableNotFound:
+        source_path = path.with_suffix(".gv")
+        source_path.write_text(graph.source, encoding="utf-8")
+        raise GraphvizNotFoundError(path, source_path) from None
+    path.write_bytes(image)
+    return path
+
+
+# ---- which gradients to show ------------------------------------------------
+def backward_has_run(root) -> bool:
+    """True once `backward()` has run from `root`: it sets the root's own gradient (Value: 1, Tensor: an array)."""
+    return root.grad is not None if isinstance(root, Tensor) else root.grad != 0.0
+
+
+def final_gradients(root):
+    """node -> the gradient to show: the node's `.grad`, or None ("—") everywhere before backward() ran."""
+    if backward_has_run(root):
+        return lambda node: node.grad
+    return lambda node: None
+
+
+# ---- choosing the nodes -----------------------------------------------------
+def nodes_nearest_root(root, max_nodes: int) -> tuple[list, int]:
+    """The graph's nodes in breadth-first order from `root`, the first `max_nodes` of them,
+    and how many were left out."""
+    order = [root]
+    seen = {root}
+    for node in order:  # `order` grows while we walk it: a queue without popping
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                order.append(parent)
+    left_out = max(0, len(order) - max_nodes)
+    if left_out:
+        warnings.warn(
+            f"the graph has {len(order):,} nodes; drawing the {max_nodes:,} nearest the output "
+            f"(max_nodes={max_nodes}) and one node standing for the {left_out:,} left out; "
+            "pass a larger max_nodes to see more",
+            GraphTooLargeWarning, stacklevel=4,
+        )
+    return order[:max_nodes], left_out
+
+
+# ---- building the picture ---------------------------------------------------
+def build_digraph(root, options: DrawOptions, gradient, highlight=None, caption: str | None = None) -> graphviz.Digraph:
+    """The Digraph of `root`'s graph; `gradient(node)` gives the gradient to show (None: "—").
+
+    `highlight` marks one node (the step-through's newest gradient) in red;
+    `caption` is a title written above the picture.
+    """
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"draw_graph needs a Value or a Tensor (the result of a computation); "
+                        f"got {type(root).__name__}")
+    nodes, left_out = nodes_nearest_root(root, options.max_nodes)
+    ids = {node: f"v{i}" for i, node in enumerate(nodes)}
+    graph = graphviz.Digraph(
+        name="computational_graph",
+        graph_attr={"rankdir": options.rankdir, "nodesep": "0.4", "ranksep": "0.8", "fontname": "Helvetica"},
+        node_attr={"fontname": "Helvetica", "fontsize": "14"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.8"},
+    )
+    if caption:
+        graph.attr(label=_html(escape(caption)), labelloc="t", fontsize="14")
+    painter = _BookPainter if options.style == "book" else _RecordPainter
+    painter(graph, ids, options, gradient, highlight).draw(root, nodes)
+    if left_out:
+        _draw_left_out(graph, nodes, ids, left_out)
+    return graph
+
+
+def _draw_left_out(graph, nodes, ids, left_out: int) -> None:
+    """One dashed node for everything past `max_nodes`, feeding each drawn node that lost an input."""
+    graph.node(OMITTED_ID, _html(f"… {left_out:,} more nodes not drawn"), shape="box", style="dashed",
+               fontsize="12")
+    for node in nodes:
+        if any(parent not in ids for parent in node.parents):
+            graph.edge(OMITTED_ID, ids[node], style="dashed")
+
+
+def _html(body: str) -> str:
+    """Mark `body` (already escaped) as an HTML-like label; `graphviz` passes <...> through unquoted."""
+    return f"<{body}>"
+
+
+def _colored(text: str, color: str) -> str:
+    return f'<font color="{color}">{text}</font>'
+
+
+class _Painter:
+    """What both looks share: node ids, options, and how a value and its gradient read."""
+
+    def __init__(self, graph, ids, options: DrawOptions, gradient, highlight):
+        self.graph, self.ids, self.options = graph, ids, options
+        self.gradient, self.highlight = gradient, highlight
+
+    def value_lines(self, node) -> list[str]:
+        """A value's forward lines, escaped: its number, or a tensor's shape, dtype and numbers."""
+        precision = self.options.precision
+        if isinstance(node, Tensor):
+            return [escape(shape_text(node.data)), escape(summarize_array(node.data, precision))]
+        return [escape(format_number(node.data, precision))]
+
+    def gradient_line(self, node) -> str:
+        return _colored(escape(gradient_text(self.gradient(node), self.options.precision)), GRADIENT_COLOR)
+
+    def local_gradient(self, node, position: int) -> str | None:
+        """'×1.1' in blue (escaped, not yet a label): d node / d parents[position], for Value nodes when asked for."""
+        if not self.options.show_local_grad or isinstance(node, Tensor):
+            return None
+        return _colored(escape("×" + format_number(node.local_grads[position], self.options.precision)),
+                        LOCAL_GRADIENT_COLOR)
+
+    def op_node(self, node_id: str, node, **attrs) -> None:
+        """A small circle labelled by the op; longer symbols (tanh, ReLU) get a circle that fits them."""
+        symbol = op_symbol(node)
+        size = {"fixedsize": "true", "width": "0.45"} if len(symbol) <= 2 else \
+               {"width": "0.45", "margin": "0.03", "fontsize": "12"}
+        self.graph.node(node_id, _html(escape(symbol)), shape="circle", **size, **attrs)
+
+
+class _BookPainter(_Painter):
+    """The notes' look: values on the edges, ops as circles, leaves and the output by name."""
+
+    def draw(self, root, nodes) -> None:
+        for node in nodes:
+            marked = {"color": GRADIENT_COLOR, "fontcolor": GRADIENT_COLOR} if node is self.highlight else {}
+            if node.parents:
+                self.op_node(self.ids[node], node, **marked)
+            else:
+                self.graph.node(self.ids[node], _html(escape(_leaf_title(node, self.options.precision))),
+                                shape="plaintext", **marked)
+        for node in nodes:
+            for position, parent in enumerate(node.parents):
+                if parent in self.ids:  # a node used twice (x * x) gets one edge per use
+                    label = self.edge_label(parent, local_gradient=self.local_gradient(node, position))
+                    self.graph.edge(self.ids[parent], self.ids[node], label=label, **self.edge_marks(parent))
+        # The output's own gradient (1 after backward) rides on a last edge that ends at its name.
+        self.graph.node(OUTPUT_ID, _html(escape(root.name or "")), shape="plaintext")
+        self.graph.edge(self.ids[root], OUTPUT_ID, label=self.edge_label(root, with_name=False),
+                        **self.edge_marks(root))
+
+    def edge_label(self, node, with_name: bool = True, local_gradient: str | None = None) -> str:
+        """The value flowing along an edge out of `node`, its gradient in red below, then the local derivative."""
+        lines = self.value_lines(node)
+        if with_name and node.name and node.parents:  # a named intermediate result; leaves show names already
+            lines.insert(0, _colored(escape(node.name), NAME_COLOR))
+        if self.options.show_grad:
+            lines.append(self.gradient_line(node))
+        if local_gradient:
+            lines.append(local_gradient)
+        return _html("<br/>".join(lines))
+
+    def edge_marks(self, node) -> dict:
+        """The step-through draws the edges that carry the newest gradient bold and red."""
+        return {"color": GRADIENT_COLOR, "penwidth": "2"} if node is self.highlight else {}
+
+
+class _RecordPainter(_Painter):
+    """micrograd's look: a box per value (name | data | grad), an op circle in front of each result."""
+
+    def draw(self, root, nodes) -> None:
+        for node in nodes:
+            self.graph.node(self.ids[node], self.box_label(node), shape="plaintext")
+            if node.parents:
+                op_id = self.ids[node] + "_op"
+                self.op_node(op_id, node)
+                self.graph.edge(op_id, self.ids[node])
+        for node in nodes:
+            for position, parent in enumerate(node.parents):
+                if parent in self.ids:
+                    local_gradient = self.local_gradient(node, position)
+                    self.graph.edge(self.ids[parent], self.ids[node] + "_op",
+                                    label=_html(local_gradient) if local_gradient else None)
+
+    def box_label(self, node) -> str:
+        cells = [f"<b>{escape(node.name)}</b>"] if node.name else []
+        cells += [f"data {line}" if i == 0 and not isinstance(node, Tensor) else line
+                  for i, line in enumerate(self.value_lines(node))]
+        if self.options.show_grad:
+            gradient = gradient_text(self.gradient(node), self.options.precision)
+            named = gradient if gradient.startswith("‖grad‖") else f"grad {gradient}"
+            cells.append(_colored(escape(named), GRADIENT_COLOR))
+        background = ' bgcolor="#ffe9e9"' if node is self.highlight else ""
+        # A scalar's cells sit side by side as in micrograd; a tensor's longer cells stack up.
+        cells = [f"<td>{cell}</td>" for cell in cells]
+        rows = "<tr>" + "".join(cells) + "</tr>" if isinstance(node, Value) else \
+               "".join(f"<tr>{cell}</tr>" for cell in cells)
+        return _html(f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{background}>{rows}</table>')
+
+
+def _leaf_title(node, precision: int) -> str:
+    """How a leaf is named in the book look: its name, else its number (an unnamed constant such as 2)."""
+    if node.name:
+        return node.name
+    if isinstance(node, Tensor):
+        return format_array(node.data, precision) if node.size <= SMALL_TENSOR else shape_text(node.data)
+    return format_number(node.data, precision)

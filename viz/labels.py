@@ -1,0 +1,90 @@
+"""How numbers, ops and values read in a picture: short numbers, the notes' op symbols, escaped text.
+
+Every label `viz` hands to Graphviz is an HTML-like label built from these pieces,
+with all user text (names) passed through `escape`, so a name such as `a<b & "c"`
+can neither break the DOT source nor be read as markup.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+
+import numpy as np
+
+MISSING = "—"  # a gradient backward() has not computed yet: showing 0 would be a lie
+SMALL_TENSOR = 6  # tensors with at most this many elements show their numbers, larger ones a summary
+
+# The engine's scalar op names, written as the notes draw them.
+_VALUE_OP_SYMBOLS = {
+    "+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−", "**": "xʸ",
+    "exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "ReLU",
+}
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def escape(text) -> str:
+    """User text made safe inside an HTML-like Graphviz label (quotes, <, >, & escaped)."""
+    return html.escape(str(text), quote=True)
+
+
+def format_number(x, precision: int = 4) -> str:
+    """`x` with `precision` significant digits and no float noise: 110.00000000000001 -> '110'.
+
+    Whole parts below a million keep all their digits (12345.6 -> '12346', not
+    '1.235e+04'); very large or small numbers use a short exponent ('1.5e-7').
+    """
+    x = float(x)
+    if x == 0:
+        return "0"  # also folds -0.0, which reads like a mistake in a picture
+    if not math.isfinite(x):
+        return str(x)
+    digits_before_point = math.floor(math.log10(abs(x))) + 1
+    significant = max(precision, digits_before_point) if abs(x) < 1e6 else precision
+    mantissa, _, exponent = f"{x:.{significant}g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def format_array(array: np.ndarray, precision: int = 4) -> str:
+    """The numbers of a small array, nested like a Python list: [[1, 2], [3, 4]]."""
+    if array.ndim == 0:
+        return format_number(array, precision)
+    return "[" + ", ".join(format_array(row, precision) for row in array) + "]"
+
+
+def summarize_array(array: np.ndarray, precision: int = 4) -> str:
+    """The numbers when there are few of them, otherwise min / mean / max."""
+    if array.size <= SMALL_TENSOR:
+        return format_array(array, precision)
+    return (f"min {format_number(array.min(), precision)} · mean {format_number(array.mean(), precision)}"
+            f" · max {format_number(array.max(), precision)}")
+
+
+def gradient_text(grad, precision: int = 4) -> str:
+    """A gradient as it reads on a picture: '—' when not computed, a number, or a tensor's numbers or norm."""
+    if grad is None:
+        return MISSING
+    if isinstance(grad, np.ndarray):
+        if grad.size <= SMALL_TENSOR:
+            return format_array(grad, precision)
+        return f"‖grad‖ {format_number(np.linalg.norm(grad), precision)}"
+    return format_number(grad, precision)
+
+
+def shape_text(array: np.ndarray) -> str:
+    """'(2, 3) float64', or 'scalar float64' for a 0-d array."""
+    shape = "scalar" if array.ndim == 0 else "(" + ", ".join(str(n) for n in array.shape) + ")"
+    return f"{shape} {array.dtype}"
+
+
+def op_symbol(node) -> str:
+    """The symbol the notes use for the op that made `node`: ×, +, −, ÷, x², σ, ReLU, @, Σ, ..."""
+    op = node.op
+    if op in _VALUE_OP_SYMBOLS:
+        return _VALUE_OP_SYMBOLS[op]
+    if op.startswith("**"):  # a constant power, "**2" or "**0.5"
+        exponent = op[2:]
+        if re.fullmatch(r"-?\d+", exponent):
+            return "x" + exponent.translate(_SUPERSCRIPTS)
+        return f"x^{exponent}"
+    return op  # Tensor ops already carry their symbol (×, @, Σ, ...); "Σwx+b" reads as it is
