@@ -6,8 +6,9 @@
 """
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraError
 from .graph import draw_graph, render, to_dot
+from .steps import render_backprop_steps
 
 __all__ = [
-    "draw_graph", "to_dot", "render",
+    "draw_graph", "to_dot", "render", "render_backprop_steps",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]

@@ -34,6 +34,7 @@ SOURCE_SUFFIXES = (".gv", ".dot")
 GRADIENT_COLOR = "red"
 LOCAL_GRADIENT_COLOR = "blue"
 NAME_COLOR = "gray35"
+MISSING_COLOR = "gray55"
 PNG_DPI = "150"  # Graphviz's default 96 dpi makes an edge's two small lines hard to read
 OUTPUT_ID = "output"
 OMITTED_ID = "omitted"
@@ -226,7 +227,10 @@ class _Painter:
         return [escape(format_number(node.data, precision))]
 
     def gradient_line(self, node) -> str:
-        return _colored(escape(gradient_text(self.gradient(node), self.options.precision)), GRADIENT_COLOR)
+        """The gradient in red, or a gray "—" while it is not computed (a red dash would read like a value)."""
+        gradient = self.gradient(node)
+        return _colored(escape(gradient_text(gradient, self.options.precision)),
+                        GRADIENT_COLOR if gradient is not None else MISSING_COLOR)
 
     def local_gradient(self, node, position: int) -> str | None:
         """'×1.1' in blue (escaped, not yet a label): d node / d parents[position], for Value nodes when asked for."""
@@ -302,9 +306,10 @@ class _RecordPainter(_Painter):
         cells += [f"data {line}" if i == 0 and not isinstance(node, Tensor) else line
                   for i, line in enumerate(self.value_lines(node))]
         if self.options.show_grad:
-            gradient = gradient_text(self.gradient(node), self.options.precision)
-            named = gradient if gradient.startswith("‖grad‖") else f"grad {gradient}"
-            cells.append(_colored(escape(named), GRADIENT_COLOR))
+            gradient = self.gradient(node)
+            text = gradient_text(gradient, self.options.precision)
+            named = text if text.startswith("‖grad‖") else f"grad {text}"
+            cells.append(_colored(escape(named), GRADIENT_COLOR if gradient is not None else MISSING_COLOR))
         background = ' bgcolor="#ffe9e9"' if node is self.highlight else ""
         # A scalar's cells sit side by side as in micrograd; a tensor's longer cells stack up.
         cells = [f"<td>{cell}</td>" for cell in cells]
