@@ -6,16 +6,16 @@ computational graph and backpropagate through it by the chain rule.
     >>> price = apple * 2 * 1.1
     >>> price.backward()
 """
-from .errors import BackwardError, GradcheckError, ShapeError
+from .errors import AnomalyError, BackwardError, GradcheckError, ShapeError
 from .functional import grad, gradgradcheck, hessian, hvp, value_and_grad
-from .graph import enable_grad, is_grad_enabled, no_grad, topological_order
+from .graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad, topological_order
 from .numerical import gradcheck, numerical_grad
 from .tensor import Op, Tensor, concatenate, stack, tensor, where
 from .value import Value
 
 __all__ = [
     "Value", "Tensor", "tensor", "Op", "concatenate", "stack", "where",
-    "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "topological_order",
     "numerical_grad", "gradcheck", "gradgradcheck", "grad", "value_and_grad", "hessian", "hvp",
-    "ShapeError", "BackwardError", "GradcheckError",
+    "ShapeError", "BackwardError", "GradcheckError", "AnomalyError",
 ]

@@ -11,3 +11,7 @@ class BackwardError(RuntimeError):
 
 class GradcheckError(AssertionError):
     """Backprop and the numerical derivative disagree beyond the tolerance."""
+
+
+class AnomalyError(FloatingPointError):
+    """Inside `detect_anomaly()`, an op's result or gradient held nan or inf."""

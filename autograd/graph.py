@@ -13,6 +13,10 @@ import contextvars
 _grad_enabled = contextvars.ContextVar("scratchgrad_grad_enabled", default=True)
 
 
+# Anomaly mode: check every result and gradient for nan/inf (slower; for hunting the op that made them).
+_anomaly_mode = contextvars.ContextVar("scratchgrad_anomaly_mode", default=False)
+
+
 def is_grad_enabled() -> bool:
     """True unless inside `no_grad()`: operations record the graph for backward."""
     return _grad_enabled.get()
@@ -36,6 +40,22 @@ def enable_grad():
         yield
     finally:
         _grad_enabled.reset(token)
+
+
+@contextlib.contextmanager
+def detect_anomaly():
+    """Inside this block, raise `AnomalyError` at the first op whose result or gradient holds nan or inf.
+
+    Tensor ops are checked as they run forward and as backward reaches them;
+    `Value` graphs are checked when `backward()` runs (forward values in the
+    order they were computed, then gradients in the order the sweep made them),
+    which keeps ordinary scalar ops free of the check.
+    """
+    token = _anomaly_mode.set(True)
+    try:
+        yield
+    finally:
+        _anomaly_mode.reset(token)
 
 
 def topological_order(root) -> list:

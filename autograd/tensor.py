@@ -20,14 +20,14 @@ import numbers
 
 import numpy as np
 
-from .errors import BackwardError, ShapeError
-from .graph import _grad_enabled, enable_grad, topological_order
+from .errors import AnomalyError, BackwardError, ShapeError
+from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 
 _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 
 
 # ---- helpers shared by the backward rules (arrays or Tensors) -------------
-def _data(x):
+def _array_of(x):
     """The array behind x: backward rules read masks and counts from data, never from the graph."""
     return x.data if isinstance(x, Tensor) else x
 
@@ -78,7 +78,7 @@ class Op:
 
     def __call__(self, *inputs) -> "Tensor":
         try:
-            data = self.forward(*[t.data for t in inputs])
+            data = self.forward(*[t._data for t in inputs])
         except ShapeError:
             raise
         except ValueError as err:
@@ -86,6 +86,8 @@ class Op:
             raise ShapeError(f"{type(self).__name__} ('{self.symbol}') cannot take inputs of shapes {shapes}: {err}") from err
         if type(data) is not np.ndarray:  # full reductions and scalar indexing give NumPy scalars; keep .data an array
             data = np.asarray(data)
+        if _anomaly_mode.get():
+            _check_finite(data, self, inputs, "forward result")
         out = Tensor._wrap(data)
         if _grad_enabled.get():
             needs = tuple(t.requires_grad for t in inputs)
@@ -94,6 +96,7 @@ class Op:
                 out.requires_grad = True
                 out.parents = inputs
                 out._op = self
+                out._saved_versions = tuple(t._version for t in inputs)
         return out
 
     def forward(self, *arrays):
@@ -247,7 +250,7 @@ class Relu(Op):
         return np.maximum(a, 0.0)
 
     def backward(self, g, a, out):
-        return (g * (_data(a) > 0),)
+        return (g * (_array_of(a) > 0),)
 
 
 class Where(Op):
@@ -326,7 +329,7 @@ class Max(Op):
 
     def backward(self, g, a, out):
         kept_shape = _reduced_shape(a.shape, self.axis)
-        is_max = _data(a) == _data(out).reshape(kept_shape)
+        is_max = _array_of(a) == _array_of(out).reshape(kept_shape)
         share = is_max / is_max.sum(axis=self.axis, keepdims=True)
         return (_broadcast_to(g.reshape(kept_shape), a.shape) * share.astype(a.dtype, copy=False),)
 
@@ -469,11 +472,14 @@ class Tensor:
     to `.grad`, as in PyTorch; intermediate nodes show the latest call's only.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "parents", "_op", "__weakref__")
+    __slots__ = ("_data", "_version", "_saved_versions", "grad", "requires_grad", "name", "parents", "_op",
+                 "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `ndarray * Tensor` to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None, dtype=None):
-        self.data = _as_float_array(data, dtype)
+        self._data = _as_float_array(data, dtype)
+        self._version = 0
+        self._saved_versions = ()
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -484,7 +490,9 @@ class Tensor:
     def _wrap(array) -> "Tensor":
         """A fresh node around an array an op already produced (no validation, no copy)."""
         out = _new_tensor(Tensor)
-        out.data = array
+        out._data = array
+        out._version = 0
+        out._saved_versions = ()
         out.grad = None
         out.requires_grad = False
         out.name = None
@@ -502,25 +510,36 @@ class Tensor:
 
     # ---- properties -------------------------------------------------------
     @property
+    def data(self) -> np.ndarray:
+        """The array itself (not a copy)."""
+        return self._data
+
+    @data.setter
+    def data(self, array) -> None:
+        # `t.data = ...` and `t.data -= ...` count as changes: backward refuses a graph that used the old values.
+        self._data = array if type(array) is np.ndarray and array.dtype.kind == "f" else _as_float_array(array, None)
+        self._version += 1
+
+    @property
     def op(self) -> str:
         """The symbol of the operation that made this tensor ('' for a leaf)."""
         return self._op.symbol if self._op is not None else ""
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self) -> "Tensor":
@@ -651,7 +670,7 @@ class Tensor:
                 )
             grad = np.ones_like(self.data)
         elif not (create_graph and isinstance(grad, Tensor)):
-            grad = np.asarray(_data(grad), dtype=self.data.dtype)
+            grad = np.asarray(_array_of(grad), dtype=self.data.dtype)
         if grad.shape != self.shape:
             raise BackwardError(
                 f"backward(grad) needs grad of the output's shape {self.shape}; got shape {grad.shape}"
@@ -662,6 +681,7 @@ class Tensor:
         for node in order:
             if node.parents:  # an intermediate keeps only the latest pass's gradient
                 node.grad = None
+                _check_versions(node)
         _accumulate(self, grad)
         with enable_grad() if create_graph else contextlib.nullcontext():
             for node in reversed(order):
@@ -670,7 +690,11 @@ class Tensor:
                 if create_graph:  # the same rules, fed nodes instead of arrays, record the derivative's graph
                     parent_grads = node._op.backward(node.grad, *node.parents, node)
                 else:
-                    parent_grads = node._op.backward(node.grad, *[p.data for p in node.parents], node.data)
+                    parent_grads = node._op.backward(node.grad, *[p._data for p in node.parents], node._data)
+                if _anomaly_mode.get():
+                    for parent_grad in parent_grads:
+                        if parent_grad is not None:
+                            _check_finite(_array_of(parent_grad), node._op, node.parents, "backward gradients")
                 for parent, parent_grad in zip(node.parents, parent_grads):
                     if parent_grad is not None:
                         _accumulate(parent, parent_grad)
@@ -692,6 +716,24 @@ def _accumulate(node: Tensor, grad) -> None:
         node.grad = grad.copy() if read_only and not node.parents else grad
     else:
         node.grad = node.grad + grad
+
+
+def _check_versions(node: Tensor) -> None:
+    """Refuse to backprop through an op whose input was changed in place after the op used it."""
+    for position, (parent, saved) in enumerate(zip(node.parents, node._saved_versions)):
+        if parent._version != saved:
+            raise BackwardError(
+                f"input {position}{_called(parent)} (shape {parent.shape}) of op '{node.op}' was changed in place "
+                f"after the op used it (version {saved} -> {parent._version}), so its gradient would be wrong: "
+                "run the forward pass again after changing it, or change a copy"
+            )
+
+
+def _check_finite(array, op: Op, inputs, what: str) -> None:
+    if not np.all(np.isfinite(array)):
+        found = "nan" if np.isnan(array).any() else "inf"
+        described = ", ".join(f"{t.shape}{_called(t)}" for t in inputs)
+        raise AnomalyError(f"{type(op).__name__} ('{op.symbol}') gave {found} in its {what}; inputs: {described}")
 
 
 def _called(t: Tensor) -> str:
@@ -758,4 +800,4 @@ def stack(tensors, axis: int = 0) -> Tensor:
 def where(condition, a, b) -> Tensor:
     """Elementwise `a if condition else b`; the gradient flows only to the chosen side."""
     a = a if isinstance(a, Tensor) else Tensor(a)
-    return Where(_data(condition))(a, a._lift(b))
+    return Where(_array_of(condition))(a, a._lift(b))

@@ -21,7 +21,8 @@ import numbers
 
 import numpy as np
 
-from .graph import _grad_enabled, enable_grad, topological_order
+from .errors import AnomalyError
+from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 
 
 def _ieee(numpy_function, *args) -> float:
@@ -279,13 +280,18 @@ class Value:
             if node.parents:  # an intermediate keeps only the latest pass's gradient
                 node.grad = 0.0
         self.grad += 1.0
+        checking = _anomaly_mode.get()
+        if checking:
+            _check_finite(order, "data", "forward value")
         if create_graph:
             _backward_creating_graph(order)
-            return
-        for node in reversed(order):
-            upstream = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * upstream
+        else:
+            for node in reversed(order):
+                upstream = node.grad
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * upstream
+        if checking:
+            _check_finite(reversed(order), "grad", "gradient")
 
     def __repr__(self):
         name = f", name={self.name!r}" if self.name else ""
@@ -306,6 +312,16 @@ def _backward_creating_graph(order) -> None:
             for parent, local in zip(node.parents, node._rule(*node.parents, node)):
                 contribution = upstream if _is_one(local) else local * upstream
                 parent.grad = contribution if _is_zero(parent.grad) else parent.grad + contribution
+
+
+def _check_finite(nodes, attribute: str, what: str) -> None:
+    """Raise AnomalyError at the first node (in the order given) whose data or grad is nan or inf."""
+    for node in nodes:
+        number = float(getattr(node, attribute))
+        if not math.isfinite(number):
+            made_by = f"op '{node.op}' on inputs {[p.data for p in node.parents]}" if node.parents else "a leaf"
+            label = f" {node.name!r}" if node.name else ""
+            raise AnomalyError(f"{what} of node{label} is {number} (made by {made_by})")
 
 
 def _is_one(x) -> bool:
