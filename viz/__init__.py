@@ -1,14 +1,20 @@
 """Pictures of computational graphs (graphviz) and of training (matplotlib).
 
-    >>> import viz
-    >>> viz.render(price, "out/price.svg")          # the notes' look: values and gradients on edges
-    >>> viz.draw_graph(price, style="record")       # micrograd's look, displays inline in Jupyter
+    import viz
+    viz.render(price, "out/price.svg")          # the notes' look: values and gradients on edges
+    viz.draw_graph(price, style="record")       # micrograd's look, displays inline in Jupyter
+    viz.render_backprop_steps(price, "out/steps")  # one picture per backward step, index.html
+    viz.plot_functions({"tanh": lambda x: x.tanh()}, "out/tanh.png")   # needs the `plot` extra
 """
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraError
 from .graph import draw_graph, render, to_dot
+from .plots import (function_and_derivative, gradient_descent_path, plot_decision_boundary, plot_descent,
+                    plot_functions, plot_history)
 from .steps import render_backprop_steps
 
 __all__ = [
     "draw_graph", "to_dot", "render", "render_backprop_steps",
+    "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
+    "function_and_derivative", "gradient_descent_path",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]
