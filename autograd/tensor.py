@@ -360,7 +360,8 @@ class Transpose(Op):
     def backward(self, g, a, out):
         if self.axes is None:
             return (g.transpose(),)
-        return (g.transpose(tuple(np.argsort(self.axes))),)
+        # Undo with the inverse permutation; negative axes first made positive, or argsort would not invert them.
+        return (g.transpose(tuple(np.argsort([axis % g.ndim for axis in self.axes]).tolist())),)
 
 
 class BroadcastTo(Op):
@@ -710,12 +711,15 @@ class Tensor:
 
 
 def _accumulate(node: Tensor, grad) -> None:
-    if node.grad is None:
-        # A leaf's gradient must be an array of its own: broadcast views are read-only and shared.
-        read_only = isinstance(grad, np.ndarray) and not grad.flags.writeable
-        node.grad = grad.copy() if read_only and not node.parents else grad
-    else:
+    if node.grad is not None:
         node.grad = node.grad + grad
+    else:
+        node.grad = grad
+    if not node.parents and isinstance(node.grad, np.ndarray) and (
+            node.grad is grad or node.grad.dtype != node.data.dtype):
+        # A leaf owns its gradient, in its own dtype (as in PyTorch): rules hand on views and shared
+        # arrays (a + b gives both the same one), which an in-place edit of one .grad would corrupt.
+        node.grad = node.grad.astype(node.data.dtype)
 
 
 def _check_versions(node: Tensor) -> None:

@@ -1,0 +1,425 @@
+"""Every `Tensor` op against the numerical derivative, on broadcasting shapes; constructor and backward rules."""
+import re
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
+from strategies import (
+    DOMAINS,
+    assert_tensor_grads_match_numerical,
+    broadcastable_pairs,
+    distinct_arrays,
+    float_arrays,
+    output_weights,
+    reduction_axes,
+    small_shapes,
+)
+
+# ---- elementwise ops: forward against NumPy, gradient against central differences ----
+# (name, tensor function, NumPy function, domain of the input)
+UNARY_OPS = [
+    ("neg", lambda x: -x, np.negative, "real"),
+    ("exp", lambda x: x.exp(), np.exp, "real"),
+    ("log", lambda x: x.log(), np.log, "positive"),
+    ("tanh", lambda x: x.tanh(), np.tanh, "real"),
+    ("sigmoid", lambda x: x.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), "real"),
+    ("relu", lambda x: x.relu(), lambda a: np.maximum(a, 0), "nonzero"),
+    ("square", lambda x: x ** 2, np.square, "real"),
+    ("cube", lambda x: x ** 3, lambda a: a * a * a, "real"),
+    ("sqrt", lambda x: x ** 0.5, np.sqrt, "positive"),
+    ("power 1.5", lambda x: x ** 1.5, lambda a: a * np.sqrt(a), "positive"),
+    ("reciprocal", lambda x: x ** -1, lambda a: 1 / a, "nonzero"),
+    ("number + x", lambda x: 2 + x, lambda a: 2 + a, "real"),
+    ("number - x", lambda x: 3 - x, lambda a: 3 - a, "real"),
+    ("number * x", lambda x: 2 * x, lambda a: 2 * a, "real"),
+    ("number / x", lambda x: 1 / x, lambda a: 1 / a, "nonzero"),
+    ("number ** x", lambda x: 2 ** x, lambda a: np.exp(a * np.log(2)), "real"),
+    ("x - number", lambda x: x - 1.5, lambda a: a - 1.5, "real"),
+    ("x / number", lambda x: x / 4, lambda a: a / 4, "real"),
+    ("sum", lambda x: x.sum(), np.sum, "real"),
+    ("mean", lambda x: x.mean(), np.mean, "real"),
+    ("T", lambda x: x.T, np.transpose, "real"),
+    ("flatten", lambda x: x.reshape(-1), np.ravel, "real"),
+]
+
+# (name, tensor function, NumPy function, domain of a, domain of b)
+BINARY_OPS = [
+    ("add", lambda a, b: a + b, np.add, "real", "real"),
+    ("sub", lambda a, b: a - b, np.subtract, "real", "real"),
+    ("mul", lambda a, b: a * b, np.multiply, "real", "real"),
+    ("div", lambda a, b: a / b, np.divide, "real", "nonzero"),
+    ("pow", lambda a, b: a ** b, lambda a, b: np.exp(b * np.log(a)), "positive", "real"),
+    ("array + x", lambda a, b: a.data + b, np.add, "real", "real"),
+    ("array - x", lambda a, b: a.data - b, np.subtract, "real", "real"),
+    ("array * x", lambda a, b: a.data * b, np.multiply, "real", "real"),
+    ("array / x", lambda a, b: a.data / b, np.divide, "real", "nonzero"),
+]
+
+
+def _ids(table):
+    return [row[0] for row in table]
+
+
+@pytest.mark.parametrize("name, op, reference, domain", UNARY_OPS, ids=_ids(UNARY_OPS))
+@given(data=st.data())
+def test_unary_op_matches_numerical_derivative(name, op, reference, domain, data):
+    x = data.draw(float_arrays(small_shapes, DOMAINS[domain]), label="x")
+    out = assert_tensor_grads_match_numerical(op, x)
+    np.testing.assert_allclose(out.data, reference(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, op, reference, domain_a, domain_b", BINARY_OPS, ids=_ids(BINARY_OPS))
+@given(data=st.data())
+def test_binary_op_with_broadcasting_matches_numerical_derivative(name, op, reference, domain_a, domain_b, data):
+    shapes = data.draw(broadcastable_pairs, label="shapes")
+    a = data.draw(float_arrays(shapes.input_shapes[0], DOMAINS[domain_a]), label="a")
+    b = data.draw(float_arrays(shapes.input_shapes[1], DOMAINS[domain_b]), label="b")
+    if name.startswith("array"):  # a is a constant array on the left: only b is differentiated
+        out = assert_tensor_grads_match_numerical(lambda y: op(Tensor(a), y), b)
+    else:
+        out = assert_tensor_grads_match_numerical(op, a, b)
+    assert out.shape == shapes.result_shape
+    np.testing.assert_allclose(out.data, reference(a, b), rtol=1e-12, atol=1e-12)
+
+
+# ---- reductions ---------------------------------------------------------------
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@given(data=st.data())
+def test_sum_and_mean_over_any_axes(reduction, data):
+    x = data.draw(float_arrays(small_shapes), label="x")
+    axis = data.draw(reduction_axes(x.ndim), label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    out = assert_tensor_grads_match_numerical(lambda t: getattr(t, reduction)(axis, keepdims), x)
+    np.testing.assert_allclose(out.data, getattr(np, reduction)(x, axis=axis, keepdims=keepdims), rtol=1e-12, atol=1e-12)
+
+
+@given(data=st.data())
+def test_max_without_ties_matches_numerical_derivative(data):
+    x = data.draw(distinct_arrays(small_shapes), label="x")
+    axis = data.draw(reduction_axes(x.ndim), label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    out = assert_tensor_grads_match_numerical(lambda t: t.max(axis, keepdims), x)
+    np.testing.assert_array_equal(out.data, np.max(x, axis=axis, keepdims=keepdims))
+
+
+def test_max_splits_the_gradient_evenly_among_ties():
+    x = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [5.0, 0.0, 4.0]], requires_grad=True)
+    x.max(axis=1).backward(np.array([6.0, 3.0, 1.0]))
+    # By definition: each row's upstream gradient divided among the elements equal to the row's max.
+    expected = np.array([[0, 3, 3], [1, 1, 1], [1, 0, 0]], dtype=float)
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_max_over_everything_with_ties_sums_to_one():
+    x = Tensor([[4.0, -1.0], [4.0, 4.0]], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad, [[1 / 3, 0], [1 / 3, 1 / 3]])
+    assert x.grad.sum() == pytest.approx(1.0)
+
+
+def test_max_of_empty_tensor_is_a_shape_error():
+    with pytest.raises(ShapeError, match=r"\(0, 3\)"):
+        Tensor(np.zeros((0, 3))).max()
+
+
+# ---- shape ops --------------------------------------------------------------
+@st.composite
+def _permutations_with_negative_axes(draw, ndim):
+    axes = draw(st.permutations(range(ndim)))
+    return tuple(a - ndim if draw(st.booleans()) else a for a in axes)
+
+
+@given(data=st.data())
+def test_transpose_with_any_axes(data):
+    x = data.draw(float_arrays(small_shapes), label="x")
+    axes = data.draw(_permutations_with_negative_axes(x.ndim), label="axes")
+    out = assert_tensor_grads_match_numerical(lambda t: t.transpose(axes), x)
+    np.testing.assert_array_equal(out.data, np.transpose(x, axes))
+
+
+@given(data=st.data())
+def test_reshape(data):
+    x = data.draw(float_arrays(small_shapes), label="x")
+    new_shape = data.draw(st.sampled_from([(-1,), x.shape[::-1], (1,) + x.shape, x.shape + (1, -1), (x.size, 1)]))
+    out = assert_tensor_grads_match_numerical(lambda t: t.reshape(new_shape), x)
+    np.testing.assert_array_equal(out.data, x.reshape(new_shape))
+
+
+@given(data=st.data())
+def test_broadcast_to(data):
+    x = data.draw(float_arrays(small_shapes), label="x")
+    other = data.draw(hnp.broadcastable_shapes(x.shape, min_dims=0, max_dims=4, max_side=3), label="other")
+    target = np.broadcast_shapes(x.shape, other)
+    out = assert_tensor_grads_match_numerical(lambda t: t.broadcast_to(target), x)
+    np.testing.assert_array_equal(out.data, np.broadcast_to(x, target))
+
+
+@given(data=st.data())
+def test_basic_indexing(data):
+    x = data.draw(float_arrays(small_shapes), label="x")
+    index = data.draw(hnp.basic_indices(x.shape, allow_newaxis=True), label="index")
+    out = assert_tensor_grads_match_numerical(lambda t: t[index], x)
+    np.testing.assert_array_equal(out.data, x[index])
+
+
+@given(data=st.data())
+def test_integer_array_indexing_accumulates_repeated_indices(data):
+    x = data.draw(float_arrays(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), label="x")
+    index = data.draw(hnp.integer_array_indices(x.shape, result_shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)),
+                      label="index")
+    out = assert_tensor_grads_match_numerical(lambda t: t[index], x)
+    np.testing.assert_array_equal(out.data, x[index])
+
+
+@given(data=st.data())
+def test_boolean_mask_indexing(data):
+    x = data.draw(float_arrays(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), label="x")
+    mask = data.draw(hnp.arrays(bool, x.shape), label="mask")
+    out = assert_tensor_grads_match_numerical(lambda t: t[mask], x)
+    np.testing.assert_array_equal(out.data, x[mask])
+
+
+def test_picking_one_entry_per_row_sends_gradient_to_those_entries():
+    # The cross-entropy pattern y[np.arange(N), t], with a class picked twice.
+    y = Tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    t = np.array([2, 0, 2, 1])
+    y[np.arange(4), t].backward(np.array([1.0, 2.0, 3.0, 4.0]))
+    expected = np.zeros((4, 3))
+    for row, column in enumerate(t):
+        expected[row, column] = row + 1.0
+    np.testing.assert_array_equal(y.grad, expected)
+
+
+def test_repeated_indices_add_up():
+    x = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    x[[0, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 0.0])
+    y = Tensor(np.zeros((2, 3)), requires_grad=True)
+    y[[0, 0, 1], [2, 2, 1]].backward(np.array([1.0, 5.0, 7.0]))
+    np.testing.assert_array_equal(y.grad, [[0, 0, 6], [0, 7, 0]])
+    z = Tensor(np.zeros((2, 3)), requires_grad=True)
+    z[:, [1, 1, 0]].sum().backward()
+    np.testing.assert_array_equal(z.grad, [[1, 2, 0], [1, 2, 0]])
+
+
+@st.composite
+def _concatenable(draw, count):
+    base = list(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3)))
+    axis = draw(st.integers(-len(base), len(base) - 1))
+    arrays = []
+    for _ in range(count):
+        base[axis] = draw(st.integers(1, 3))
+        arrays.append(draw(float_arrays(tuple(base))))
+    return arrays, axis
+
+
+@given(data=st.data())
+def test_concatenate(data):
+    arrays, axis = data.draw(_concatenable(data.draw(st.integers(1, 3))), label="arrays, axis")
+    out = assert_tensor_grads_match_numerical(lambda *ts: concatenate(ts, axis=axis), *arrays)
+    np.testing.assert_array_equal(out.data, np.concatenate(arrays, axis=axis))
+
+
+@given(data=st.data())
+def test_stack(data):
+    shape = data.draw(small_shapes, label="shape")
+    arrays = [data.draw(float_arrays(shape)) for _ in range(data.draw(st.integers(1, 3)))]
+    axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
+    out = assert_tensor_grads_match_numerical(lambda *ts: stack(ts, axis=axis), *arrays)
+    np.testing.assert_array_equal(out.data, np.stack(arrays, axis=axis))
+
+
+@given(data=st.data())
+def test_where_with_broadcasting(data):
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=4), label="shapes")
+    condition = data.draw(hnp.arrays(bool, shapes.input_shapes[0]), label="condition")
+    a = data.draw(float_arrays(shapes.input_shapes[1]), label="a")
+    b = data.draw(float_arrays(shapes.input_shapes[2]), label="b")
+    out = assert_tensor_grads_match_numerical(lambda s, t: where(condition, s, t), a, b)
+    np.testing.assert_array_equal(out.data, np.where(condition, a, b))
+
+
+def test_where_with_a_tensor_condition_and_a_number():
+    x = Tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    y = where(Tensor([0.0, 1.0, 1.0]), x, 0.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [0.0, 2.0, -3.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0])
+
+
+# ---- matrix product ---------------------------------------------------------
+@st.composite
+def matmul_operands(draw):
+    """Left and right operands of every kind np.matmul takes: vectors, matrices, batches that broadcast."""
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    batches = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3))
+    left = draw(st.sampled_from(["vector", "matrix", "batch"]))
+    right = draw(st.sampled_from(["vector", "matrix", "batch"]))
+    a_shape = {"vector": (k,), "matrix": (n, k), "batch": batches.input_shapes[0] + (n, k)}[left]
+    b_shape = {"vector": (k,), "matrix": (k, m), "batch": batches.input_shapes[1] + (k, m)}[right]
+    return draw(float_arrays(a_shape)), draw(float_arrays(b_shape))
+
+
+@given(operands=matmul_operands())
+def test_matmul_of_vectors_matrices_and_batches(operands):
+    a, b = operands
+    out = assert_tensor_grads_match_numerical(lambda s, t: s @ t, a, b)
+    np.testing.assert_allclose(out.data, np.matmul(a, b), rtol=1e-12, atol=1e-12)
+
+
+def test_batched_3d_matmul_against_per_matrix_products():
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.normal(size=(5, 2, 3)), requires_grad=True)
+    b = Tensor(rng.normal(size=(5, 3, 4)), requires_grad=True)
+    g = rng.normal(size=(5, 2, 4))
+    (a @ b).backward(g)
+    for i in range(5):  # each batch entry is an ordinary matrix product: dA = G B^T, dB = A^T G
+        np.testing.assert_allclose(a.grad[i], g[i] @ b.data[i].T, rtol=1e-12)
+        np.testing.assert_allclose(b.grad[i], a.data[i].T @ g[i], rtol=1e-12)
+
+
+def test_vector_dot_vector_gives_a_scalar_and_both_gradients():
+    a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = Tensor([4.0, 5.0, 6.0], requires_grad=True)
+    out = a @ b
+    out.backward()
+    assert out.shape == () and out.item() == 32.0
+    np.testing.assert_array_equal(a.grad, b.data)
+    np.testing.assert_array_equal(b.grad, a.data)
+
+
+def test_matmul_with_an_array_on_the_left():
+    w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    out = np.array([[1.0, 1.0]]) @ w
+    out.sum().backward()
+    np.testing.assert_array_equal(out.data, [[4.0, 6.0]])
+    np.testing.assert_array_equal(w.grad, np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (4, 2)), ((3,), (2,)), ((2, 3), ()), ((5, 2, 3), (4, 3, 2))])
+def test_matmul_of_mismatched_shapes_is_a_shape_error_naming_them(a_shape, b_shape):
+    with pytest.raises(ShapeError, match=re.escape(str(a_shape)) + ".*" + re.escape(str(b_shape))):
+        Tensor(np.ones(a_shape)) @ Tensor(np.ones(b_shape))
+
+
+def test_elementwise_op_of_shapes_that_do_not_broadcast_is_a_shape_error():
+    with pytest.raises(ShapeError, match=r"\(2, 3\).*\(4,\)"):
+        Tensor(np.ones((2, 3))) + Tensor(np.ones(4))
+
+
+# ---- constructor ------------------------------------------------------------
+@pytest.mark.parametrize("data", [3, [1, 2], [True, False], np.arange(3), np.array([1, 0], dtype=np.uint8), 2.5,
+                                  np.array([1.0], dtype=np.float64)])
+def test_numbers_become_float64(data):
+    t = Tensor(data)
+    assert t.dtype == np.float64
+    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_smaller_floats_are_kept(dtype):
+    assert Tensor(np.ones(3, dtype=dtype)).dtype == dtype
+    assert Tensor([1, 2], dtype=dtype).dtype == dtype
+
+
+@pytest.mark.parametrize("data, type_name", [("abc", "str"), (None, "NoneType"), (np.array(["a", "b"]), "<U1"),
+                                             ([1 + 2j], "complex"), (np.array([1, "a"], dtype=object), "object"),
+                                             ([object()], "object"), ([[1, 2], [3]], "list")])
+def test_non_numbers_are_a_type_error_naming_the_type(data, type_name):
+    with pytest.raises(TypeError, match=type_name):
+        Tensor(data)
+
+
+def test_integer_dtype_argument_is_refused():
+    with pytest.raises(TypeError, match="int64"):
+        Tensor([1, 2], dtype=np.int64)
+
+
+# ---- float32 stays float32 ----------------------------------------------------
+FLOAT32_CASES = [(name, op, domain) for name, op, _, domain in UNARY_OPS] + [
+    ("max", lambda x: x.max(), "real"),
+    ("matmul", lambda x: x.reshape(1, -1) @ x.reshape(-1, 1), "real"),
+    ("index", lambda x: x[[0, 0]], "real"),
+    ("concatenate", lambda x: concatenate([x, x]), "real"),
+    ("where", lambda x: where(x.data > 0, x, 1.0), "real"),
+    ("broadcast_to", lambda x: x.broadcast_to((2, 3)), "real"),
+]
+
+
+@pytest.mark.parametrize("name, op, domain", FLOAT32_CASES, ids=[c[0] for c in FLOAT32_CASES])
+def test_ops_on_float32_stay_float32_with_float32_gradients(name, op, domain):
+    values = {"real": [-1.5, 0.5, 2.0], "positive": [0.5, 1.5, 2.0], "nonzero": [-1.5, 0.5, 2.0]}[domain]
+    x = Tensor(np.array(values, dtype=np.float32), requires_grad=True)
+    out = op(x)
+    assert out.dtype == np.float32
+    out.backward(np.ones(out.shape, dtype=np.float32))
+    assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("name, op, _, domain_a, domain_b", BINARY_OPS[:5], ids=_ids(BINARY_OPS[:5]))
+def test_binary_ops_on_float32_stay_float32(name, op, _, domain_a, domain_b):
+    a = Tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([[1.0], [-2.0]], dtype=np.float32), requires_grad=True)
+    out = op(a, b)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float32
+
+
+def test_a_float32_leaf_gets_a_float32_gradient_from_a_float64_computation():
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    (x * Tensor([3.0, 4.0])).sum().backward()  # the product is float64, as NumPy promotes
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+
+
+# ---- backward rules -----------------------------------------------------------
+def test_backward_without_grad_on_a_non_scalar_names_the_shape():
+    y = Tensor(np.ones((2, 3)), requires_grad=True, name="batch") * 2
+    with pytest.raises(BackwardError, match=r"\(2, 3\)"):
+        y.backward()
+
+
+def test_backward_with_a_wrong_shaped_grad_names_both_shapes():
+    y = Tensor(np.ones((2, 3)), requires_grad=True) * 2
+    with pytest.raises(BackwardError, match=r"\(2, 3\).*\(3, 2\)"):
+        y.backward(np.ones((3, 2)))
+
+
+def test_backward_on_a_tensor_without_requires_grad_is_refused():
+    y = Tensor(np.ones(3)) * 2
+    with pytest.raises(BackwardError, match="does not require grad"):
+        y.sum().backward()
+
+
+def test_single_element_outputs_of_any_shape_need_no_grad_argument():
+    x = Tensor([[2.0]], requires_grad=True)
+    (x * 3).backward()
+    np.testing.assert_array_equal(x.grad, [[3.0]])
+
+
+def test_gradients_only_for_tensors_that_need_them():
+    batch = Tensor(np.ones((4, 3)))  # data: no requires_grad
+    weights = Tensor(np.full((3, 2), 0.5), requires_grad=True)
+    hidden = batch @ weights
+    assert hidden.requires_grad and not batch.requires_grad
+    (hidden.tanh() * Tensor(np.ones((4, 2)))).sum().backward()
+    assert batch.grad is None
+    assert weights.grad is not None and weights.grad.shape == (3, 2)
+
+
+def test_leaf_gradients_are_arrays_of_their_own():
+    a, b = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+    upstream = np.ones(3)
+    (a + b).backward(upstream)
+    a.grad *= 10  # editing one gradient in place (as gradient clipping does) touches nothing else
+    np.testing.assert_array_equal(b.grad, np.ones(3))
+    np.testing.assert_array_equal(upstream, np.ones(3))
+    c = Tensor(np.ones((2, 2)), requires_grad=True)
+    concatenate([c, c]).backward(np.ones((4, 2)))
+    c.grad[0, 0] = 5.0
+    assert not np.shares_memory(c.grad, a.grad)
