@@ -335,7 +335,7 @@ def _is_zero(x) -> bool:
 
 def _as_float(data) -> float:
     """Convert an int, bool or NumPy scalar to float; refuse anything that is not a real number."""
-    if isinstance(data, numbers.Real):
+    if isinstance(data, (numbers.Real, np.bool_)):  # NumPy's bool, unlike Python's, is no numbers.Real
         return float(data)
     if isinstance(data, np.ndarray) and data.ndim == 0 and np.issubdtype(data.dtype, np.number) \
             and not np.iscomplexobj(data):
