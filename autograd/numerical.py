@@ -124,21 +124,22 @@ def _weighted_output(out, weights):
 
 
 def _compare(position, x, analytic, numeric, atol, rtol):
-    difference = np.abs(analytic - numeric)
-    allowed = atol + rtol * np.abs(numeric)
-    if analytic.shape != numeric.shape:
+    if analytic.shape != numeric.shape:  # checked first: shapes that do not broadcast cannot even be subtracted
         raise GradcheckError(
             f"input {position}{_label(x)}: backprop gave a gradient of shape {analytic.shape}, "
             f"the input has shape {numeric.shape}"
         )
+    difference = np.abs(analytic - numeric)
+    allowed = atol + rtol * np.abs(numeric)
     bad = ~(difference <= allowed)  # `~(<=)` so that a nan counts as a failure
     if bad.any():
         excess = np.where(np.isnan(difference), np.inf, difference - allowed)
-        worst = np.unravel_index(int(np.argmax(excess)), difference.shape) if difference.ndim else ()
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), difference.shape))
+        # float() so the message reads 1.5, not NumPy 2's np.float64(1.5)
         raise GradcheckError(
             f"gradient mismatch for input {position}{_label(x)} at index {worst}: "
-            f"backprop {analytic[worst]!r}, numerical {numeric[worst]!r}, "
-            f"difference {difference[worst]!r} > atol + rtol*|numerical| = {allowed[worst]!r} "
+            f"backprop {float(analytic[worst])!r}, numerical {float(numeric[worst])!r}, "
+            f"difference {float(difference[worst])!r} > atol + rtol*|numerical| = {float(allowed[worst])!r} "
             f"({int(bad.sum())} of {bad.size} elements off)"
         )
 
