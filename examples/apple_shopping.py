@@ -2,8 +2,16 @@
 
 Forward: 100 x 2 = 200, 200 x 1.1 = 220.
 Backward from d(price) = 1: apple 2.2, apple count 110, tax 200.
+
+Run it to print the numbers and draw the graph into out/ (or --out DIR):
+apple_shopping.svg / .png in the notes' style, and apple_shopping_steps/index.html,
+which steps through backprop one node at a time.
 """
+from pathlib import Path
+
+import viz
 from autograd import Value
+from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_graph_pictures
 
 
 def apple_shopping():
@@ -19,12 +27,18 @@ def apple_shopping():
             "apple total": apple_total, "price": price}
 
 
-def main():
+def main(out_dir: Path = DEFAULT_OUT):
     nodes = apple_shopping()
     print(f"forward:  apple total = {nodes['apple total'].data:g}, price = {nodes['price'].data:g}")
     for name in ("apple", "apple count", "tax", "apple total"):
         print(f"backward: d price / d {name:<11} = {nodes[name].grad:.6g}")
+    for path in save_graph_pictures(nodes["price"], out_dir, "apple_shopping"):
+        print(f"picture:  {path}")
+    try:
+        print(f"steps:    {viz.render_backprop_steps(nodes['price'], Path(out_dir) / 'apple_shopping_steps')}")
+    except viz.GraphvizNotFoundError as missing_dot:
+        print(missing_dot)
 
 
 if __name__ == "__main__":
-    main()
+    main(out_dir_from_command_line(__doc__))

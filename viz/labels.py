@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 
+from autograd import Tensor, Value
+
 MISSING = "—"  # a gradient backward() has not computed yet: showing 0 would be a lie
 SMALL_TENSOR = 6  # tensors with at most this many elements show their numbers, larger ones a summary
 
@@ -64,6 +66,8 @@ def gradient_text(grad, precision: int = 4) -> str:
     """A gradient as it reads on a picture: '—' when not computed, a number, or a tensor's numbers or norm."""
     if grad is None:
         return MISSING
+    if isinstance(grad, (Value, Tensor)):  # backward(create_graph=True) leaves gradients as graph nodes
+        grad = grad.data
     if isinstance(grad, np.ndarray):
         if grad.size <= SMALL_TENSOR:
             return format_array(grad, precision)
@@ -72,8 +76,8 @@ def gradient_text(grad, precision: int = 4) -> str:
 
 
 def shape_text(array: np.ndarray) -> str:
-    """'(2, 3) float64', or 'scalar float64' for a 0-d array."""
-    shape = "scalar" if array.ndim == 0 else "(" + ", ".join(str(n) for n in array.shape) + ")"
+    """'(2, 3) float64', '(3,) float32', or 'scalar float64' for a 0-d array."""
+    shape = "scalar" if array.ndim == 0 else str(array.shape)
     return f"{shape} {array.dtype}"
 
 
