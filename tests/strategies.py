@@ -68,6 +68,18 @@ def distinct_arrays(shape, gap: float = 0.01) -> st.SearchStrategy[np.ndarray]:
     return hnp.arrays(np.float64, shape, elements=st.integers(-steps, steps).map(lambda k: k * gap), unique=True)
 
 
+@st.composite
+def matmul_operands(draw):
+    """Left and right operands of every kind np.matmul takes: vectors, matrices, batches that broadcast."""
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    batches = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3))
+    left = draw(st.sampled_from(["vector", "matrix", "batch"]))
+    right = draw(st.sampled_from(["vector", "matrix", "batch"]))
+    a_shape = {"vector": (k,), "matrix": (n, k), "batch": batches.input_shapes[0] + (n, k)}[left]
+    b_shape = {"vector": (k,), "matrix": (k, m), "batch": batches.input_shapes[1] + (k, m)}[right]
+    return draw(float_arrays(a_shape)), draw(float_arrays(b_shape))
+
+
 def reduction_axes(ndim: int) -> st.SearchStrategy:
     """An `axis` argument valid for an array of `ndim` dimensions: None, an int (negative too) or a tuple."""
     if ndim == 0:

@@ -14,7 +14,7 @@ from strategies import (
     broadcastable_pairs,
     distinct_arrays,
     float_arrays,
-    output_weights,
+    matmul_operands,
     reduction_axes,
     small_shapes,
 )
@@ -252,18 +252,6 @@ def test_where_with_a_tensor_condition_and_a_number():
 
 
 # ---- matrix product ---------------------------------------------------------
-@st.composite
-def matmul_operands(draw):
-    """Left and right operands of every kind np.matmul takes: vectors, matrices, batches that broadcast."""
-    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
-    batches = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3))
-    left = draw(st.sampled_from(["vector", "matrix", "batch"]))
-    right = draw(st.sampled_from(["vector", "matrix", "batch"]))
-    a_shape = {"vector": (k,), "matrix": (n, k), "batch": batches.input_shapes[0] + (n, k)}[left]
-    b_shape = {"vector": (k,), "matrix": (k, m), "batch": batches.input_shapes[1] + (k, m)}[right]
-    return draw(float_arrays(a_shape)), draw(float_arrays(b_shape))
-
-
 @given(operands=matmul_operands())
 def test_matmul_of_vectors_matrices_and_batches(operands):
     a, b = operands
