@@ -31,10 +31,11 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 SOURCE_SUFFIXES = (".gv", ".dot")
 
+# Colours as SVG writes them back, so that tests and readers of the SVG can tell the lines apart.
 GRADIENT_COLOR = "red"
 LOCAL_GRADIENT_COLOR = "blue"
-NAME_COLOR = "gray35"
-MISSING_COLOR = "gray55"
+NAME_COLOR = "#595959"  # a dark gray: an intermediate's name, above its value
+MISSING_COLOR = "#8c8c8c"  # a light gray: "—", a gradient not computed yet
 PNG_DPI = "150"  # Graphviz's default 96 dpi makes an edge's two small lines hard to read
 OUTPUT_ID = "output"
 OMITTED_ID = "omitted"
@@ -83,6 +84,7 @@ def draw_graph(root, style: str = "book", show_grad: bool = True, show_local_gra
     six elements (else min / mean / max), and its gradient's numbers (or norm).
     In Jupyter the returned Digraph displays inline as SVG; `render` writes files.
     """
+    check_root(root)
     options = DrawOptions(style, show_grad, show_local_grad, rankdir, max_nodes, precision)
     return build_digraph(root, options, final_gradients(root))
 
@@ -132,6 +134,13 @@ def write_graph(graph: graphviz.Digraph, path: Path) -> Path:
     return path
 
 
+def check_root(root) -> None:
+    """Refuse anything but a graph node before drawing it."""
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"viz draws the graph of a Value or a Tensor (the result of a computation); "
+                        f"got {type(root).__name__}")
+
+
 # ---- which gradients to show ------------------------------------------------
 def backward_has_run(root) -> bool:
     """True once `backward()` has run from `root`: it sets the root's own gradient (Value: 1, Tensor: an array)."""
@@ -174,9 +183,6 @@ def build_digraph(root, options: DrawOptions, gradient, highlight=None, caption:
     `highlight` marks one node (the step-through's newest gradient) in red;
     `caption` is a title written above the picture.
     """
-    if not isinstance(root, (Value, Tensor)):
-        raise TypeError(f"draw_graph needs a Value or a Tensor (the result of a computation); "
-                        f"got {type(root).__name__}")
     nodes, left_out = nodes_nearest_root(root, options.max_nodes)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     graph = graphviz.Digraph(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from autograd import Tensor, topological_order
 
-from .graph import DrawOptions, backward_has_run, build_digraph, write_graph
+from .graph import DrawOptions, backward_has_run, build_digraph, check_root, write_graph
 from .labels import format_number, gradient_text, op_symbol, shape_text
 
 _PAGE = """<!DOCTYPE html>
@@ -81,6 +81,7 @@ def render_backprop_steps(root, out_dir, max_steps: int = 200, **options) -> Pat
     The page needs no network and no framework: Previous/Next buttons and the
     left/right arrow keys. Returns the path of `index.html`.
     """
+    check_root(root)
     if not backward_has_run(root):
         root.backward()
     sweep = list(reversed(topological_order(root)))
