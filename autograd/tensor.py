@@ -16,6 +16,7 @@ RuntimeWarning.
 from __future__ import annotations
 
 import contextlib
+import copy
 import numbers
 
 import numpy as np
@@ -77,6 +78,10 @@ class Op:
     needs_input_grad: tuple = ()
 
     def __call__(self, *inputs) -> "Tensor":
+        if self.needs_input_grad:  # this instance already backs a node: a reused op records a fresh copy
+            fresh = copy.copy(self)
+            fresh.needs_input_grad = ()
+            return fresh(*inputs)
         try:
             data = self.forward(*[t._data for t in inputs])
         except ShapeError:
@@ -803,5 +808,6 @@ def stack(tensors, axis: int = 0) -> Tensor:
 
 def where(condition, a, b) -> Tensor:
     """Elementwise `a if condition else b`; the gradient flows only to the chosen side."""
-    a = a if isinstance(a, Tensor) else Tensor(a)
+    if not isinstance(a, Tensor):  # a number takes the other side's dtype, so float32 stays float32
+        a = b._lift(a) if isinstance(b, Tensor) else Tensor(a)
     return Where(_array_of(condition))(a, a._lift(b))

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
+from autograd.tensor import Mul
 from strategies import (
     DOMAINS,
     assert_tensor_grads_match_numerical,
@@ -334,6 +335,7 @@ FLOAT32_CASES = [(name, op, domain) for name, op, _, domain in UNARY_OPS] + [
     ("index", lambda x: x[[0, 0]], "real"),
     ("concatenate", lambda x: concatenate([x, x]), "real"),
     ("where", lambda x: where(x.data > 0, x, 1.0), "real"),
+    ("where number first", lambda x: where(x.data > 0, 1.0, x), "real"),
     ("broadcast_to", lambda x: x.broadcast_to((2, 3)), "real"),
 ]
 
@@ -411,3 +413,14 @@ def test_leaf_gradients_are_arrays_of_their_own():
     concatenate([c, c]).backward(np.ones((4, 2)))
     c.grad[0, 0] = 5.0
     assert not np.shares_memory(c.grad, a.grad)
+
+
+def test_an_op_instance_called_twice_backs_two_nodes_with_their_own_needs():
+    multiply = Mul()
+    a, b = Tensor([2.0], requires_grad=True), Tensor([3.0])
+    c, d = Tensor([4.0]), Tensor([5.0], requires_grad=True)
+    first, second = multiply(a, b), multiply(c, d)
+    (first + second).sum().backward()
+    np.testing.assert_array_equal(a.grad, [3.0])
+    np.testing.assert_array_equal(d.grad, [4.0])
+    assert b.grad is None and c.grad is None
