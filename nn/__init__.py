@@ -1,1 +1,30 @@
-"""Neural networks on top of `autograd`: modules, layers, activations, losses, optimizers, data and training."""
+"""Neural networks on top of `autograd`: modules, layers, activations, losses, optimizers, data and training.
+
+Two paths share one `Module` base:
+
+- scalar, on `Value`: `Perceptron` (and the gates `AND`, `NAND`, `OR`, `XOR`),
+  `Neuron`, `Layer`, `MLP`;
+- tensor, on `Tensor`: `Linear`, `Sequential` (with Keras' `compile`/`fit`), the
+  activation modules, `Maxout`, `Flatten`.
+
+`nn.functional` holds activations and losses as functions, `nn.optim` the
+optimizers, `nn.data` data sets, `DataLoader` and `load_mnist`.
+"""
+from . import data, functional, init, optim
+from .data import DataLoader, load_mnist
+from .init import manual_seed
+from .layers import (
+    ACTIVATIONS, ELU, GELU, SELU, Exponential, Flatten, HardSigmoid, Identity, LeakyReLU, Linear, LogSoftmax,
+    Maxout, PReLU, ReLU, Sequential, Sigmoid, Softmax, Softplus, Softsign, Step, Swish, Tanh,
+)
+from .module import Module
+from .scalar import AND, MLP, NAND, OR, XOR, Layer, Neuron, Perceptron
+from .training import History
+
+__all__ = [
+    "Module", "Perceptron", "AND", "NAND", "OR", "XOR", "Neuron", "Layer", "MLP",
+    "Linear", "Sequential", "Flatten", "Maxout", "History",
+    "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
+    "Softplus", "Softsign", "Swish", "HardSigmoid", "Exponential", "Softmax", "LogSoftmax", "ACTIVATIONS",
+    "functional", "optim", "init", "data", "DataLoader", "load_mnist", "manual_seed",
+]

@@ -1,0 +1,266 @@
+"""Data: logic-gate tables, generated 2-D data sets, a mini-batch `DataLoader`, and MNIST.
+
+`load_mnist` has the notes' shape: `(x_train, t_train), (x_test, t_test) =
+load_mnist(normalize=True, flatten=True, one_hot_label=False)`. It reads the four
+gzipped IDX files from a folder; with no folder given it uses a cache
+(`~/.cache/scratchgrad/mnist`) and downloads what is missing from public mirrors,
+checking each file's SHA-256 before it takes its place.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import init as initialisers
+
+# ---- small tables and generated sets -------------------------------------------
+GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+GATE_OUTPUTS = {"AND": [0, 0, 0, 1], "NAND": [1, 1, 1, 0], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0]}
+
+
+def logic_gate(name: str):
+    """(X, t) for a two-input gate: X rows 00, 01, 10, 11 (shape (4, 2)), t of shape (4, 1)."""
+    key = name.upper()
+    if key not in GATE_OUTPUTS:
+        raise ValueError(f"unknown gate {name!r}; use one of {sorted(GATE_OUTPUTS)}")
+    return GATE_INPUTS.copy(), np.array(GATE_OUTPUTS[key], dtype=np.float64).reshape(4, 1)
+
+
+def xor():
+    """The XOR table, as the notes' hands-on code writes it: X (4, 2), t (4, 1)."""
+    return logic_gate("XOR")
+
+
+def moons(n_samples: int = 100, noise: float = 0.1, seed=None):
+    """Two interleaving half circles (as micrograd's demo uses): X (n, 2), labels t (n,) in {0, 1}, shuffled."""
+    rng = initialisers.generator(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    outer_angle = np.linspace(0.0, np.pi, n_outer)
+    inner_angle = np.linspace(0.0, np.pi, n_inner)
+    outer = np.stack([np.cos(outer_angle), np.sin(outer_angle)], axis=1)
+    inner = np.stack([1.0 - np.cos(inner_angle), 0.5 - np.sin(inner_angle)], axis=1)
+    x = np.concatenate([outer, inner]) + noise * rng.standard_normal((n_samples, 2))
+    t = np.concatenate([np.zeros(n_outer, dtype=np.intp), np.ones(n_inner, dtype=np.intp)])
+    order = rng.permutation(n_samples)
+    return x[order], t[order]
+
+
+def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed=None):
+    """`classes` interleaved spiral arms in 2-D: X (n_per_class * classes, 2), labels t."""
+    rng = initialisers.generator(seed)
+    radius = np.linspace(0.0, 1.0, n_per_class)
+    xs, ts = [], []
+    for arm in range(classes):
+        angle = np.linspace(arm * 4.0, (arm + 1) * 4.0, n_per_class) + noise * rng.standard_normal(n_per_class)
+        xs.append(np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1))
+        ts.append(np.full(n_per_class, arm, dtype=np.intp))
+    return np.concatenate(xs), np.concatenate(ts)
+
+
+# ---- mini-batches ---------------------------------------------------------------
+class DataLoader:
+    """Mini-batches of (x, t) arrays: `for x_batch, t_batch in DataLoader(x, t, batch_size=100): ...`.
+
+    With `shuffle=True` each pass draws a new order from a generator made once
+    from `seed`, so a seeded run repeats exactly. `drop_last` skips a last batch
+    smaller than `batch_size`. Without targets it yields x batches alone.
+    """
+
+    def __init__(self, x, t=None, batch_size: int = 32, shuffle: bool = False, seed=None,
+                 drop_last: bool = False):
+        self.x = np.asarray(x)
+        self.t = None if t is None else np.asarray(t)
+        if self.t is not None and len(self.t) != len(self.x):
+            raise ValueError(f"DataLoader needs as many targets as samples; got {len(self.x)} samples "
+                             f"and {len(self.t)} targets")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive whole number; got {batch_size!r}")
+        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
+        self._rng = np.random.default_rng(seed) if seed is not None else initialisers.generator()
+
+    def __len__(self) -> int:
+        full, rest = divmod(len(self.x), self.batch_size)
+        return full if (self.drop_last or rest == 0) else full + 1
+
+    def __iter__(self):
+        n = len(self.x)
+        order = self._rng.permutation(n) if self.shuffle else None
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            rows = slice(start, min(start + self.batch_size, n)) if order is None else \
+                order[start:start + self.batch_size]
+            if self.t is None:
+                yield self.x[rows]
+            else:
+                yield self.x[rows], self.t[rows]
+
+
+# ---- MNIST ----------------------------------------------------------------------
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+# SHA-256 of the original gzipped files (9,912,422 / 28,881 / 1,648,877 / 4,542 bytes), as
+# published alongside many MNIST loaders; a download must match before it is kept.
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+# Tried in order; yann.lecun.com no longer serves the files reliably, so the mirrors come first.
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+
+
+class DownloadError(OSError):
+    """No mirror delivered a file (offline, refused, or wrong checksum); the message says where to put it."""
+
+
+def default_cache_dir() -> Path:
+    """Where downloads go: $SCRATCHGRAD_CACHE, else ~/.cache/scratchgrad, with a `mnist` folder inside."""
+    root = os.environ.get("SCRATCHGRAD_CACHE") or Path.home() / ".cache" / "scratchgrad"
+    return Path(root) / "mnist"
+
+
+def read_idx(path) -> np.ndarray:
+    """Read one gzipped IDX file of unsigned bytes (MNIST's format) into a uint8 array."""
+    path = Path(path)
+    try:
+        with gzip.open(path, "rb") as file:
+            raw = file.read()
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path} is not a readable gzip file: {err}") from err
+    if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes (header {raw[:4].hex()})")
+    n_axes = raw[3]
+    header = 4 + 4 * n_axes
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_axes))
+    expected = int(np.prod(shape)) if shape else 0
+    if len(raw) - header != expected:
+        raise ValueError(f"{path}: the header promises shape {shape} ({expected} bytes) but "
+                         f"{len(raw) - header} bytes follow; the file is truncated or damaged")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def download(file_names, folder, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, progress: bool = True,
+             timeout: float = 10.0) -> None:
+    """Fetch each named file into `folder` from the first mirror that delivers it with the right SHA-256.
+
+    A file is written to a temporary name in the same folder and renamed only once
+    its checksum matches, so an interrupted or bad download never leaves a partial file.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in file_names:
+        if name not in digests:
+            raise DownloadError(f"no SHA-256 is known for {name}, so it cannot be checked; "
+                                f"put the file into {folder} yourself")
+        failures = []
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + name
+            try:
+                _fetch(url, folder / name, digests[name], progress, timeout)
+                break
+            except (OSError, urllib.error.URLError, ValueError) as err:
+                failures.append(f"  {url}: {err}")
+        else:
+            raise DownloadError(
+                f"could not download {name}:\n" + "\n".join(failures) +
+                f"\nIf this machine is offline, copy the MNIST files ({', '.join(file_names)}) into "
+                f"{folder}, or pass path= a folder that holds them."
+            )
+
+
+def _fetch(url: str, target: Path, sha256: str, progress: bool, timeout: float) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress,
+                      leave=False) as bar:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+        if digest.hexdigest() != sha256:
+            raise ValueError(f"SHA-256 mismatch: got {digest.hexdigest()}, expected {sha256}")
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _find_folder(path) -> Path:
+    """The folder holding the files: `path` itself, or its `mnist` subfolder (so ../shared/data works)."""
+    path = Path(path)
+    if (path / "mnist").is_dir() and not any((path / name).exists() for pair in MNIST_FILES.values()
+                                            for name in pair):
+        return path / "mnist"
+    return path
+
+
+def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_label: bool = False,
+               split: str | None = None, *, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, cache_dir=None,
+               progress: bool = True):
+    """MNIST as NumPy arrays, in the notes' shape.
+
+    normalize: pixels as float32 in [0, 1] (else uint8 0..255).
+    flatten: images as rows of 784 (else (N, 1, 28, 28)).
+    one_hot_label: labels as one-hot rows of 10 (else integers 0..9).
+    split: None for `((x_train, t_train), (x_test, t_test))`, or "train" / "test" for one `(x, t)` pair.
+
+    `path` is a folder holding the gzipped IDX files (or a folder with a `mnist`
+    subfolder); a requested split whose files are missing there raises
+    FileNotFoundError naming the files looked for. With `path=None` the files come
+    from `cache_dir` (default `~/.cache/scratchgrad/mnist`), downloaded when missing.
+    """
+    splits = ("train", "test") if split is None else (split,)
+    for name in splits:
+        if name not in MNIST_FILES:
+            raise ValueError(f"split must be 'train', 'test' or None (both); got {split!r}")
+    needed = [file for name in splits for file in MNIST_FILES[name]]
+    if path is not None:
+        folder = _find_folder(path)
+        missing = [folder / file for file in needed if not (folder / file).exists()]
+        if missing:
+            raise FileNotFoundError(
+                f"MNIST {'/'.join(splits)} split not found: looked for {', '.join(str(m) for m in missing)}. "
+                "Put the gzipped IDX files there, ask only for the split you have (split='test'), "
+                "or pass path=None to download into the cache."
+            )
+    else:
+        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        missing = [file for file in needed if not (folder / file).exists()]
+        if missing:
+            download(missing, folder, mirrors=mirrors, digests=digests, progress=progress)
+    pairs = [_load_split(folder, name, normalize, flatten, one_hot_label) for name in splits]
+    return pairs[0] if split is not None else tuple(pairs)
+
+
+def _load_split(folder: Path, split: str, normalize: bool, flatten: bool, one_hot_label: bool):
+    image_file, label_file = (folder / name for name in MNIST_FILES[split])
+    images, labels = read_idx(image_file), read_idx(label_file)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(f"{image_file} holds images of shape {images.shape} and {label_file} labels of "
+                         f"shape {labels.shape}; expected (N, rows, cols) and (N,)")
+    x = images.astype(np.float32) / 255.0 if normalize else images.copy()
+    x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 1, *images.shape[1:])
+    t = labels.astype(np.intp)
+    if one_hot_label:
+        one_hot = np.zeros((len(t), 10))
+        one_hot[np.arange(len(t)), t] = 1.0
+        t = one_hot
+    return x, t

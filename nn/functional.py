@@ -1,0 +1,391 @@
+"""Activations, the affine map, softmax and losses as functions.
+
+Activations are built from the engine's operations where they can be; those
+written only with operations that `Value` also has (+, -, *, /, **, exp, tanh,
+sigmoid, relu) work on a `Value` as well as on a `Tensor`. A few are fused into
+one `Op` for speed or numerical stability; the reason is given beside each.
+
+Anything that is not already a `Tensor` or `Value` (a list, an array, a number)
+is taken as a constant `Tensor`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd import Op, ShapeError, Tensor, Value
+
+# SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+CROSS_ENTROPY_DELTA = 1e-7  # the notes' delta: log(y + 1e-7) never reaches log(0) = -inf
+
+
+def _node(x):
+    """A Tensor or Value as it is; anything else as a constant Tensor."""
+    return x if isinstance(x, (Tensor, Value)) else Tensor(x)
+
+
+def _tensor_only(x, function: str) -> Tensor:
+    if isinstance(x, Value):
+        raise TypeError(f"{function} works on Tensors, not on a single Value; use a Tensor of the inputs")
+    return _node(x)
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _exp(x):
+    """exp of an array or a Tensor: backward rules run on both (Tensors for higher derivatives)."""
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _softmax_of(x, axis):
+    """Softmax of an array or a Tensor, with the row maximum subtracted so exp cannot overflow."""
+    e = _exp(x - _data(x).max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# ---- the affine map ---------------------------------------------------------
+class Affine(Op):
+    """x @ W + b as one node (the notes' Affine layer).
+
+    Fused for speed: one node instead of two, and the bias gradient is one sum
+    over the batch instead of a broadcast to undo. Inputs may have any number of
+    leading axes; the last one meets W.
+    """
+
+    symbol = "affine"
+
+    def forward(self, x, W, b):
+        return x @ W + b
+
+    def backward(self, g, x, W, b, out):
+        need_x, need_W, need_b = self.needs_input_grad
+        rows = g.reshape((-1, W.shape[1]))  # every leading axis counts as a sample
+        return (g @ W.T if need_x else None,
+                x.reshape((-1, W.shape[0])).T @ rows if need_W else None,
+                rows.sum(axis=0) if need_b else None)
+
+
+def linear(x, W, b=None) -> Tensor:
+    """y = x @ W + b with W of shape (in, out) and b of shape (out,): the notes' convention."""
+    x, W = _tensor_only(x, "linear"), _node(W)
+    if b is None:
+        return x @ W
+    return Affine()(x, W, _node(b))
+
+
+# ---- activations --------------------------------------------------------------
+class Step(Op):
+    """The step function: 1 where x > 0, else 0.
+
+    Its derivative is 0 everywhere it exists (it does not at x = 0), so backward
+    sends a zero gradient: a network of steps cannot learn by gradient descent,
+    which is why the notes move to the sigmoid.
+    """
+
+    symbol = "step"
+
+    def forward(self, a):
+        return (a > 0).astype(a.dtype)
+
+    def backward(self, g, a, out):
+        return (g * 0.0,)
+
+
+def step(x):
+    """1 where x > 0 else 0 (Heaviside); gradient 0. Works on a Value too."""
+    if isinstance(x, Value):
+        return x * 0.0 + (1.0 if x.data > 0 else 0.0)  # keeps the node in the graph with its zero derivative
+    return Step()(_node(x))
+
+
+def identity(x):
+    """The identity (the notes' output activation for regression)."""
+    return _node(x)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow. Works on a Value too."""
+    return _node(x).sigmoid()
+
+
+def tanh(x):
+    """Hyperbolic tangent. Works on a Value too."""
+    return _node(x).tanh()
+
+
+def relu(x):
+    """max(0, x); gradient 1 where x > 0 else 0. Works on a Value too."""
+    return _node(x).relu()
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x where x > 0, else negative_slope * x. Works on a Value too."""
+    x = _node(x)
+    return x.relu() - negative_slope * (-x).relu()
+
+
+def prelu(x, weight):
+    """Leaky ReLU whose negative slope `weight` is learnt (a Tensor broadcast along the last axis, or a Value)."""
+    x = _node(x)
+    return x.relu() - weight * (-x).relu()
+
+
+def elu(x, alpha: float = 1.0):
+    """x where x > 0, else alpha * (exp(x) - 1). Works on a Value too."""
+    x = _node(x)
+    negative_part = -(-x).relu()  # min(x, 0): exp of it never overflows
+    return x.relu() + alpha * (negative_part.exp() - 1.0)
+
+
+def selu(x):
+    """Scaled ELU: SELU_SCALE * elu(x, SELU_ALPHA). Works on a Value too."""
+    return SELU_SCALE * elu(x, SELU_ALPHA)
+
+
+def gelu(x):
+    """GELU, x * Phi(x), in its tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+
+    The tanh form (Hendrycks and Gimpel) is built from engine operations; the exact
+    form needs erf, which NumPy lacks. It differs from the exact one by under 1e-3.
+    Works on a Value too.
+    """
+    x = _node(x)
+    return 0.5 * x * (1.0 + (math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)).tanh())
+
+
+class Softplus(Op):
+    """log(1 + exp(x)), fused for stability: exp(x) overflows at x = 1000, np.logaddexp does not."""
+
+    symbol = "softplus"
+
+    def forward(self, a):
+        return np.logaddexp(0.0, a)
+
+    def backward(self, g, a, out):
+        slope = a.sigmoid() if isinstance(a, Tensor) else Tensor(a).sigmoid().data
+        return (g * slope,)
+
+
+def softplus(x) -> Tensor:
+    """log(1 + exp(x)), a smooth ReLU; its derivative is the sigmoid."""
+    return Softplus()(_tensor_only(x, "softplus"))
+
+
+def _abs(x):
+    return x.relu() + (-x).relu()
+
+
+def softsign(x):
+    """x / (1 + |x|). Works on a Value too."""
+    x = _node(x)
+    return x / (1.0 + _abs(x))
+
+
+def swish(x):
+    """x * sigmoid(x) (also called SiLU). Works on a Value too."""
+    x = _node(x)
+    return x * x.sigmoid()
+
+
+def hard_sigmoid(x):
+    """Keras' piecewise-linear sigmoid: 0 below -2.5, 1 above 2.5, 0.2 x + 0.5 between. Works on a Value too."""
+    x = _node(x)
+    return (0.2 * x + 0.5).relu() - (0.2 * x - 0.5).relu()
+
+
+def exponential(x):
+    """exp(x). Works on a Value too."""
+    return _node(x).exp()
+
+
+class Softmax(Op):
+    """exp(x) / sum(exp(x)) along an axis, with the maximum subtracted first (no overflow at x = 1010).
+
+    Fused for speed and stability: one node, and backward y * (g - sum(g * y)) needs only the output.
+    """
+
+    symbol = "softmax"
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, a):
+        return _softmax_of(a, self.axis)
+
+    def backward(self, g, a, out):
+        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Op):
+    """log(softmax(x)) as x - max - log(sum(exp(x - max))): fused for stability (softmax can round to 0)."""
+
+    symbol = "log-softmax"
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, a):
+        shifted = a - a.max(axis=self.axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, g, a, out):
+        return (g - _exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+
+def softmax(x, axis: int = -1) -> Tensor:
+    """Probabilities along `axis` (default the last): stable for any input size."""
+    return Softmax(axis)(_tensor_only(x, "softmax"))
+
+
+def log_softmax(x, axis: int = -1) -> Tensor:
+    """log(softmax(x)) computed stably."""
+    return LogSoftmax(axis)(_tensor_only(x, "log_softmax"))
+
+
+def maxout(x, W, b, pieces: int) -> Tensor:
+    """max over `pieces` affine maps: W has shape (in, out * pieces), pieces side by side per unit."""
+    z = linear(x, W, b)
+    units = z.shape[-1] // pieces
+    return z.reshape(z.shape[:-1] + (units, pieces)).max(axis=-1)
+
+
+# ---- losses -----------------------------------------------------------------
+def _target_array(t) -> np.ndarray:
+    return np.asarray(t.data if isinstance(t, Tensor) else t)
+
+
+def _as_labels(t: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
+    """Check class labels: integers in [0, n_classes), one per sample."""
+    if t.dtype.kind == "f":
+        if not np.all(t == np.round(t)):
+            raise ValueError(f"class labels must be whole numbers; got {t.ravel()[:5]}...")
+        t = t.astype(np.intp)
+    elif t.dtype.kind not in "iub":
+        raise TypeError(f"class labels must be integers; got dtype {t.dtype}")
+    if t.shape != (n_samples,):
+        raise ShapeError(f"expected {n_samples} labels (shape ({n_samples},)) or one-hot targets; got shape {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        raise ValueError(f"class labels must lie in [0, {n_classes}); got values from {t.min()} to {t.max()}")
+    return t
+
+
+def _is_one_hot_like(t: np.ndarray, y_shape) -> bool:
+    return t.shape == tuple(y_shape)
+
+
+def sum_squares_error(y, t):
+    """The notes' sum of squares error: 0.5 * sum((y - t)^2)."""
+    y = _node(y)
+    return 0.5 * ((y - _target_array(t)) ** 2).sum()
+
+
+def mse_loss(y, t):
+    """Mean squared error: mean((y - t)^2)."""
+    y = _node(y)
+    return ((y - _target_array(t)) ** 2).mean()
+
+
+def cross_entropy_error(y, t):
+    """The notes' cross entropy on probabilities y: -sum(t * log(y + 1e-7)) / batch size.
+
+    `y` is (classes,) for one sample or (batch, classes); `t` is one-hot (y's shape)
+    or class labels (one per sample). The mean is over the batch.
+    """
+    y = _tensor_only(y, "cross_entropy_error")
+    t = _target_array(t)
+    if y.ndim == 1:  # one sample: a label becomes shape (1,), a one-hot row shape (1, classes)
+        y = y.reshape((1, y.shape[0]))
+        t = t.reshape((1, t.size)) if t.ndim == 1 else t.reshape((1,))
+    batch = y.shape[0]
+    if _is_one_hot_like(t, y.shape):
+        return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
+    labels = _as_labels(t, batch, y.shape[1])
+    return -(y[np.arange(batch), labels] + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)
+
+
+class SoftmaxCrossEntropy(Op):
+    """Softmax followed by cross entropy, averaged over the batch (the notes' Softmax-with-Loss).
+
+    Fused for stability and speed: the log-softmax never takes log(0) and never
+    overflows (logits of 1000 are fine), and the gradient is simply
+    (softmax(x) - t) / N.
+    """
+
+    symbol = "softmax-CE"
+
+    def __init__(self, targets: np.ndarray, labels: bool):
+        self.targets, self.labels = targets, labels
+
+    def forward(self, logits):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        batch = logits.shape[0]
+        if self.labels:
+            picked = log_probabilities[np.arange(batch), self.targets]
+            return np.asarray(-picked.sum() / batch, dtype=logits.dtype)
+        return np.asarray(-(self.targets * log_probabilities).sum() / batch, dtype=logits.dtype)
+
+    def backward(self, g, logits, out):
+        batch = logits.shape[0]
+        probabilities = _softmax_of(logits, axis=1)
+        if self.labels:
+            one_hot = np.zeros(logits.shape, dtype=_data(logits).dtype)
+            one_hot[np.arange(batch), self.targets] = 1.0
+        else:
+            one_hot = self.targets
+        # (y * sum(t) - t) / N; it is (y - t) / N as the notes say when each row of t sums to 1.
+        row_mass = one_hot.sum(axis=1, keepdims=True)
+        return (g * (probabilities * row_mass - one_hot) * (1.0 / batch),)
+
+
+def cross_entropy(logits, t) -> Tensor:
+    """Cross entropy of softmax(logits) against targets, averaged over the batch.
+
+    `logits` is (batch, classes) or (classes,); `t` holds class labels (batch,)
+    or one-hot / probability rows of the logits' shape.
+    """
+    logits = _tensor_only(logits, "cross_entropy")
+    t = _target_array(t)
+    if logits.ndim == 1:  # one sample: a label becomes shape (1,), a one-hot row shape (1, classes)
+        logits = logits.reshape((1, logits.shape[0]))
+        t = t.reshape((1, t.size)) if t.ndim == 1 else t.reshape((1,))
+    if logits.ndim != 2:
+        raise ShapeError(f"cross_entropy needs logits of shape (batch, classes); got {logits.shape}")
+    if _is_one_hot_like(t, logits.shape):
+        return SoftmaxCrossEntropy(t.astype(logits.dtype, copy=False), labels=False)(logits)
+    labels = _as_labels(t, logits.shape[0], logits.shape[1])
+    return SoftmaxCrossEntropy(labels, labels=True)(logits)
+
+
+def binary_cross_entropy(p, t):
+    """-mean(t log(p + 1e-7) + (1 - t) log(1 - p + 1e-7)) for probabilities p of the positive class."""
+    p = _node(p)
+    t = _target_array(t)
+    if np.shape(p.data) != t.shape:
+        raise ShapeError(f"binary_cross_entropy needs p and t of one shape; got {np.shape(p.data)} and {t.shape}")
+    delta = CROSS_ENTROPY_DELTA
+    return -(t * (p + delta).log() + (1.0 - t) * (1.0 - p + delta).log()).mean()
+
+
+def accuracy(y, t) -> float:
+    """Fraction of samples whose largest score is the target class.
+
+    `y` holds scores or probabilities, (batch, classes) or (classes,) for one
+    sample; with one column, > 0.5 means class 1. `t` holds labels or one-hot rows.
+    """
+    y = np.asarray(_data(y))
+    t = _target_array(t)
+    if y.ndim == 2 and y.shape[1] == 1:
+        predicted = (y[:, 0] > 0.5).astype(np.intp)
+    else:
+        predicted = np.asarray(y.argmax(axis=-1))
+    if t.shape == y.shape and y.shape[-1] > 1:
+        t = t.argmax(axis=-1)
+    if t.size != predicted.size:
+        raise ShapeError(f"accuracy: {predicted.size} predictions but targets of shape {t.shape}")
+    return float(np.mean(predicted.ravel() == t.ravel()))

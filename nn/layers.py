@@ -1,0 +1,315 @@
+"""Layers on `Tensor`: `Linear`, `Sequential`, `Flatten`, `Maxout` and one module per activation."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import ShapeError, Tensor
+
+from . import functional as F
+from . import init as initialisers
+from .module import Module
+from .training import KerasStyleTraining
+
+
+def _as_input(x) -> Tensor:
+    """Data given as an array or list becomes a constant Tensor (it needs no gradient)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ---- activations as modules -------------------------------------------------
+class Identity(Module):
+    """y = x (the notes' identity_function, for regression outputs)."""
+
+    def forward(self, x):
+        return F.identity(x)
+
+
+class Step(Module):
+    """1 where x > 0 else 0; its gradient is zero (see `functional.step`)."""
+
+    def forward(self, x):
+        return F.step(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x))."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh(x)."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class ReLU(Module):
+    """max(0, x)."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope * x."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class PReLU(Module):
+    """Leaky ReLU with a learnt slope: one shared slope, or one per feature (num_parameters)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
+        self.weight = Tensor(np.full(num_parameters, init, dtype=dtype), requires_grad=True, name="slope")
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.weight.shape[0]}"
+
+
+class ELU(Module):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class SELU(Module):
+    """Scaled ELU with the self-normalising constants."""
+
+    def forward(self, x):
+        return F.selu(x)
+
+
+class GELU(Module):
+    """x * Phi(x) in its tanh form."""
+
+    def forward(self, x):
+        return F.gelu(x)
+
+
+class Softplus(Module):
+    """log(1 + exp(x))."""
+
+    def forward(self, x):
+        return F.softplus(x)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x):
+        return F.softsign(x)
+
+
+class Swish(Module):
+    """x * sigmoid(x)."""
+
+    def forward(self, x):
+        return F.swish(x)
+
+
+class HardSigmoid(Module):
+    """clip(0.2 x + 0.5, 0, 1)."""
+
+    def forward(self, x):
+        return F.hard_sigmoid(x)
+
+
+class Exponential(Module):
+    """exp(x)."""
+
+    def forward(self, x):
+        return F.exponential(x)
+
+
+class Softmax(Module):
+    """Probabilities along `axis`, computed stably."""
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, x):
+        return F.softmax(x, self.axis)
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along `axis`, computed stably."""
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, x):
+        return F.log_softmax(x, self.axis)
+
+
+ACTIVATIONS = {
+    "identity": Identity, "linear": Identity, "step": Step, "sigmoid": Sigmoid, "tanh": Tanh,
+    "relu": ReLU, "leaky_relu": LeakyReLU, "prelu": PReLU, "elu": ELU, "selu": SELU, "gelu": GELU,
+    "softplus": Softplus, "softsign": Softsign, "swish": Swish, "silu": Swish,
+    "hard_sigmoid": HardSigmoid, "exponential": Exponential, "softmax": Softmax, "log_softmax": LogSoftmax,
+}
+
+
+def activation_module(activation) -> Module | None:
+    """A module for an activation given by name (Keras' names: "relu", "softmax", ...) or as a module."""
+    if activation is None or isinstance(activation, Module):
+        return activation
+    if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
+        return ACTIVATIONS[activation.lower()]()
+    raise ValueError(f"unknown activation {activation!r}; use a Module or one of {sorted(ACTIVATIONS)}")
+
+
+# ---- layers with weights ------------------------------------------------------
+class Linear(Module):
+    """y = x @ W + b, with W of shape (in_features, out_features) and b of shape (out_features,).
+
+    `init` draws W: "xavier" (default, std 1/sqrt(in)), "he", "normal" (std 0.01, the
+    notes' weight_init_std), a standard deviation, or a function (shape, rng).
+    The bias starts at zero. `activation` (a name or module) is applied after the
+    affine map, as Keras' Dense(..., activation=...) does.
+    """
+
+    def __init__(self, in_features: int, out_features: int, init="xavier", bias: bool = True,
+                 activation=None, dtype=np.float64, seed=None, name: str | None = None):
+        for label, size in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(size, (int, np.integer)) or size < 1:
+                raise ValueError(f"Linear needs a positive whole number for {label}; got {size!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = initialisers.generator(seed)
+        weights = initialisers.get(init)((self.in_features, self.out_features), rng)
+        self.W = Tensor(np.asarray(weights, dtype=dtype), requires_grad=True, name="W")
+        self.b = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True, name="b") if bias else None
+        self.activation = activation_module(activation)
+        self.name = name
+
+    def pre_activation(self, x) -> Tensor:
+        """x @ W + b, before the activation (the logits when the activation is softmax)."""
+        x = _as_input(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"{self.name or 'Linear'} (Linear({self.in_features}, {self.out_features})) expects inputs "
+                f"whose last axis has {self.in_features} features; got shape {x.shape} "
+                f"({x.shape[-1] if x.ndim else 'a scalar'})"
+            )
+        return F.linear(x, self.W, self.b)
+
+    def forward(self, x) -> Tensor:
+        y = self.pre_activation(x)
+        return self.activation(y) if self.activation is not None else y
+
+    def extra_repr(self):
+        extras = "" if self.b is not None else ", bias=False"
+        if self.activation is not None:
+            extras += f", activation={type(self.activation).__name__}"
+        return f"{self.in_features}, {self.out_features}{extras}"
+
+
+class Maxout(Module):
+    """Maxout (Goodfellow et al.): each of `out_features` units is the largest of `pieces` affine maps."""
+
+    def __init__(self, in_features: int, out_features: int, pieces: int = 2, init="xavier",
+                 dtype=np.float64, seed=None, name: str | None = None):
+        if pieces < 1:
+            raise ValueError(f"Maxout needs at least one piece per unit; got pieces={pieces}")
+        self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
+        rng = initialisers.generator(seed)
+        weights = initialisers.get(init)((in_features, out_features * pieces), rng)
+        self.W = Tensor(np.asarray(weights, dtype=dtype), requires_grad=True, name="W")
+        self.b = Tensor(np.zeros(out_features * pieces, dtype=dtype), requires_grad=True, name="b")
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        x = _as_input(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(f"{self.name or 'Maxout'} expects {self.in_features} input features; got shape {x.shape}")
+        return F.maxout(x, self.W, self.b, self.pieces)
+
+    def extra_repr(self):
+        return f"{self.in_features}, {self.out_features}, pieces={self.pieces}"
+
+
+class Flatten(Module):
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...). `input_shape` (one sample's) lets `summary` start."""
+
+    def __init__(self, input_shape=None, name: str | None = None):
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        x = _as_input(x)
+        return x.reshape((x.shape[0], -1))
+
+
+# ---- containers ---------------------------------------------------------------
+class Sequential(Module, KerasStyleTraining):
+    """Layers applied one after another; indexable (`model[0]`), iterable, `.layers`.
+
+    It also has Keras' training interface: `summary()`, `compile()`, `fit()`,
+    `evaluate()`, `predict()` and `predict_classes()`.
+    """
+
+    def __init__(self, *layers, name: str = "sequential"):
+        self.layers = []
+        self.name = name
+        for layer in layers:
+            self.add(layer)
+
+    def add(self, layer: Module) -> None:
+        """Append a layer; a layer without a name gets one from its type (linear, linear_1, ...)."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential holds Modules; got {type(layer).__name__}")
+        if getattr(layer, "name", None) is None:
+            base = type(layer).__name__.lower()
+            taken = sum(1 for existing in self.layers if type(existing) is type(layer))
+            layer.name = base if taken == 0 else f"{base}_{taken}"
+        self.layers.append(layer)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def ends_in_softmax(self) -> bool:
+        """True when the last step is a softmax (a Softmax layer or a Linear with softmax activation)."""
+        if not self.layers:
+            return False
+        last = self.layers[-1]
+        return isinstance(last, Softmax) or (isinstance(last, Linear) and isinstance(last.activation, Softmax))
+
+    def logits(self, x) -> Tensor:
+        """The scores the final softmax would turn into probabilities (for the fused softmax-with-loss)."""
+        if not self.ends_in_softmax():
+            raise ValueError("logits() needs a model that ends in a softmax")
+        *body, last = self.layers
+        for layer in body:
+            x = layer(x)
+        return x if isinstance(last, Softmax) else last.pre_activation(x)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)

@@ -1,0 +1,157 @@
+"""`Module`: the base of every network piece, on `Value` and on `Tensor` alike.
+
+A module finds its parameters by looking at its own attributes: a leaf `Tensor`
+with `requires_grad=True`, a leaf `Value`, another `Module`, or a list/tuple of
+those. Names are dotted paths to them (`layers.0.W`, `neurons.3.w.1`), as in
+PyTorch, so `state_dict()` keys say where each number lives.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from autograd import ShapeError, Tensor, Value
+
+
+def _is_parameter(x) -> bool:
+    """A trainable leaf: intermediate results that a module happens to keep are not parameters."""
+    if isinstance(x, Tensor):
+        return x.requires_grad and not x.parents
+    return isinstance(x, Value) and not x.parents
+
+
+class Module:
+    """Base class: subclasses set parameters and sub-modules as attributes and define `forward`."""
+
+    training = True
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    # ---- walking the tree ---------------------------------------------------
+    def _children(self):
+        """(name, item) for each attribute that holds a parameter, a module, or a list of them."""
+        for name, item in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(item, (list, tuple)):
+                for index, element in enumerate(item):
+                    if isinstance(element, Module) or _is_parameter(element):
+                        yield f"{name}.{index}", element
+            elif isinstance(item, Module) or _is_parameter(item):
+                yield name, item
+
+    def named_modules(self, prefix: str = ""):
+        """(dotted name, module) for this module and every module inside it, depth first."""
+        yield prefix, self
+        for name, child in self._children():
+            if isinstance(child, Module):
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        return [module for _, module in self.named_modules()]
+
+    def named_parameters(self, prefix: str = ""):
+        """(dotted name, parameter) pairs in definition order; a shared parameter is listed once."""
+        seen = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, child in module._children():
+                if not isinstance(child, Module) and id(child) not in seen:
+                    seen.add(id(child))
+                    yield (f"{module_name}.{name}" if module_name else name), child
+
+    def parameters(self) -> list:
+        """Every parameter (leaf `Tensor` with requires_grad, or leaf `Value`), in definition order."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers the parameters hold (a `Value` counts one)."""
+        return sum(int(np.size(p.data)) for p in self.parameters())
+
+    # ---- training helpers ---------------------------------------------------
+    def zero_grad(self) -> None:
+        """Clear the gradients of all parameters (None for tensors, 0.0 for values)."""
+        for p in self.parameters():
+            p.grad = None if isinstance(p, Tensor) else 0.0
+
+    def train(self, mode: bool = True) -> "Module":
+        """Put this module and all inside it in training mode (or evaluation mode with False)."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: the same as `train(False)`."""
+        return self.train(False)
+
+    # ---- saving and loading -------------------------------------------------
+    def state_dict(self) -> dict:
+        """A copy of every parameter as a NumPy array, keyed by its dotted name."""
+        return {name: np.array(p.data) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy arrays into the parameters of the same names.
+
+        Every key and shape is checked before anything changes: on a missing or
+        unexpected key, a shape mismatch or non-numeric data the model is left
+        exactly as it was and the error names what is wrong.
+        """
+        own = dict(self.named_parameters())
+        missing = [name for name in own if name not in state]
+        unexpected = [name for name in state if name not in own]
+        if missing or unexpected:
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected} "
+                f"(the model's keys are {list(own)[:8]}{'...' if len(own) > 8 else ''})"
+            )
+        arrays = {}
+        for name, p in own.items():
+            array = np.asarray(state[name])
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data; parameters need real numbers")
+            if array.shape != np.shape(p.data):
+                raise ShapeError(
+                    f"load_state_dict: {name!r} has shape {np.shape(p.data)} in the model but "
+                    f"{array.shape} in the state dict; nothing was loaded"
+                )
+            arrays[name] = array
+        for name, p in own.items():
+            if isinstance(p, Tensor):
+                p.data[...] = arrays[name]  # in place: the parameter keeps its dtype and identity
+            else:
+                p.data = float(arrays[name])
+
+    def save(self, path) -> Path:
+        """Write the state dict to an `.npz` file (written to a temporary file, then renamed)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as file:
+                np.savez(file, **self.state_dict())
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return path
+
+    def load(self, path) -> "Module":
+        """Load parameters saved by `save` (read with allow_pickle=False: data only, no code)."""
+        with np.load(path, allow_pickle=False) as archive:
+            self.load_state_dict({name: archive[name] for name in archive.files})
+        return self
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        children = [(name, child) for name, child in self._children() if isinstance(child, Module)]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"

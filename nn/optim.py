@@ -1,0 +1,147 @@
+"""Optimizers: each `step()` moves every parameter against its gradient by one rule.
+
+They work on the numbers directly (a `Tensor`'s array in place, a `Value`'s
+float), so an update records no graph, and the same optimizer trains a `Tensor`
+network or a `Value` one. The rules, with g the gradient (plus weight_decay * p
+when weight decay is set):
+
+- SGD:      v = momentum * v + g (v = g without momentum);  p -= lr * v
+- Momentum: v = momentum * v - lr * g;  p += v                      (the notes' form)
+- AdaGrad:  h += g^2;  p -= lr * g / (sqrt(h) + eps)
+- RMSProp:  h = decay * h + (1 - decay) * g^2;  p -= lr * g / (sqrt(h) + eps)
+- Adam:     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+            p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Tensor, Value
+
+
+def _zeros_like(p):
+    """Optimizer state for one parameter: an array for a Tensor, a float for a Value."""
+    return np.zeros_like(p.data) if isinstance(p, Tensor) else 0.0
+
+
+def _plain(grad):
+    """A gradient as numbers: a create_graph gradient is a Tensor, the update needs only its array."""
+    return grad.data if isinstance(grad, Tensor) else grad
+
+
+class Optimizer:
+    """Base: holds the parameters, clears their gradients, and applies `_update` to each."""
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got no parameters; pass model.parameters()")
+        for position, p in enumerate(self.params):
+            if not isinstance(p, (Tensor, Value)):
+                raise TypeError(f"{type(self).__name__}: parameter {position} is a {type(p).__name__}, "
+                                "not a Tensor or Value")
+            if isinstance(p, Tensor) and not p.requires_grad:
+                raise ValueError(f"{type(self).__name__}: parameter {position} (shape {p.shape}) has "
+                                 "requires_grad=False, so it would never get a gradient")
+        if lr <= 0:
+            raise ValueError(f"{type(self).__name__} needs a positive learning rate; got lr={lr}")
+        self.lr, self.weight_decay = lr, weight_decay
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
+        for p in self.params:
+            p.grad = None if isinstance(p, Tensor) else 0.0
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for index, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = _plain(p.grad)
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            self._update(index, p, g)
+
+    def _update(self, index: int, p, g) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (PyTorch-style) momentum and weight decay."""
+
+    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = momentum
+        self.velocity = [_zeros_like(p) for p in self.params] if momentum else None
+
+    def _update(self, index, p, g):
+        if self.momentum:
+            self.velocity[index] = self.momentum * self.velocity[index] + g
+            g = self.velocity[index]
+        p.data -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """The notes' momentum: v = momentum * v - lr * g; p += v."""
+
+    def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = momentum
+        self.velocity = [_zeros_like(p) for p in self.params]
+
+    def _update(self, index, p, g):
+        self.velocity[index] = self.momentum * self.velocity[index] - self.lr * g
+        p.data += self.velocity[index]
+
+
+class AdaGrad(Optimizer):
+    """Per-element learning rates that shrink with the sum of squared gradients."""
+
+    def __init__(self, params, lr: float = 0.01, eps: float = 1e-7, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.eps = eps
+        self.square_sum = [_zeros_like(p) for p in self.params]
+
+    def _update(self, index, p, g):
+        self.square_sum[index] += g * g
+        p.data -= self.lr * g / (self.square_sum[index] ** 0.5 + self.eps)
+
+
+class RMSProp(Optimizer):
+    """AdaGrad with a moving average of squared gradients, so old gradients fade."""
+
+    def __init__(self, params, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.decay_rate, self.eps = decay_rate, eps
+        self.square_average = [_zeros_like(p) for p in self.params]
+
+    def _update(self, index, p, g):
+        self.square_average[index] = self.decay_rate * self.square_average[index] + (1 - self.decay_rate) * g * g
+        p.data -= self.lr * g / (self.square_average[index] ** 0.5 + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba): momentum and RMSProp with bias-corrected averages."""
+
+    def __init__(self, params, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.steps = 0
+        self.first_moment = [_zeros_like(p) for p in self.params]
+        self.second_moment = [_zeros_like(p) for p in self.params]
+
+    def step(self) -> None:
+        self.steps += 1  # one count per step() for all parameters: the bias correction uses it
+        super().step()
+
+    def _update(self, index, p, g):
+        m = self.first_moment[index] = self.beta1 * self.first_moment[index] + (1 - self.beta1) * g
+        v = self.second_moment[index] = self.beta2 * self.second_moment[index] + (1 - self.beta2) * g * g
+        m_hat = m / (1 - self.beta1 ** self.steps)
+        v_hat = v / (1 - self.beta2 ** self.steps)
+        p.data -= self.lr * m_hat / (v_hat ** 0.5 + self.eps)
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}

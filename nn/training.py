@@ -1,0 +1,217 @@
+"""Keras-style training for `Sequential` (the notes' last chapter): summary, compile, fit, evaluate, predict.
+
+    model = nn.Sequential(nn.Flatten(input_shape=(28, 28)),
+                          nn.Linear(784, 300, activation="relu"),
+                          nn.Linear(300, 100, activation="relu"),
+                          nn.Linear(100, 10, activation="softmax"))
+    model.summary()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
+    history = model.fit(x_train, t_train, epochs=30, validation_data=(x_valid, t_valid))
+    model.evaluate(x_test, t_test)       # [loss, accuracy]
+
+When the model ends in a softmax and the loss is a categorical cross entropy,
+training computes the loss from the scores before the softmax with the fused
+softmax-with-loss (the notes' SoftmaxWithLoss layer): the same number, without
+log(0), and with the simple gradient (y - t) / N.
+"""
+from __future__ import annotations
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from autograd import Tensor, no_grad
+
+from . import functional as F
+from . import optim
+from .data import DataLoader
+
+# Loss names as Keras spells them (and a few of the notes'); each maps to a function (output, targets).
+LOSSES = {
+    "sparse_categorical_crossentropy": F.cross_entropy_error,
+    "categorical_crossentropy": F.cross_entropy_error,
+    "cross_entropy": F.cross_entropy,
+    "mse": F.mse_loss,
+    "mean_squared_error": F.mse_loss,
+    "sum_squares_error": F.sum_squares_error,
+    "binary_crossentropy": F.binary_cross_entropy,
+}
+_CATEGORICAL = {"sparse_categorical_crossentropy", "categorical_crossentropy"}
+METRICS = {"accuracy": F.accuracy, "acc": F.accuracy}
+
+
+class History:
+    """What `fit` returns: `.history` (metric name -> one value per epoch), `.epoch`, `.params`."""
+
+    def __init__(self, params: dict):
+        self.history: dict[str, list] = {}
+        self.epoch: list[int] = []
+        self.params = params
+
+    def _record(self, epoch: int, logs: dict) -> None:
+        self.epoch.append(epoch)
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append(value)
+
+    def __repr__(self):
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+def _format_shape(shape) -> str:
+    return "(" + ", ".join(str(size) for size in shape) + ")"
+
+
+class KerasStyleTraining:
+    """Mixed into `Sequential`: needs `layers`, `forward`, `parameters()`, `ends_in_softmax()` and `logits()`."""
+
+    # ---- summary ------------------------------------------------------------
+    def summary(self, input_shape=None, print_fn=print) -> str:
+        """Print (and return) the table of layers, output shapes and parameter counts, as Keras does.
+
+        Output shapes come from running one zero sample through the model; the
+        input shape is `input_shape`, else the first layer's (`Flatten(input_shape=...)`
+        or a `Linear`'s in_features).
+        """
+        input_shape = input_shape or self._input_shape()
+        shapes = ["?"] * len(self.layers)
+        if input_shape is not None:
+            dtype = next((p.dtype for p in self.parameters() if isinstance(p, Tensor)), np.float64)
+            with no_grad():
+                x = Tensor(np.zeros((1, *input_shape), dtype=dtype))
+                for position, layer in enumerate(self.layers):
+                    x = layer(x)
+                    shapes[position] = _format_shape(("None", *x.shape[1:]))
+        widths = (29, 26, 12)
+        rule, double_rule = "_" * sum(widths), "=" * sum(widths)
+
+        def row(*cells):
+            return "".join(f"{cell:<{width}}" for cell, width in zip(cells, widths)).rstrip()
+
+        lines = [f'Model: "{self.name}"', rule, row(" Layer (type)", "Output Shape", "Param #"), double_rule]
+        total = 0
+        for layer, shape in zip(self.layers, shapes):
+            count = layer.num_parameters()
+            total += count
+            lines.append(row(f" {layer.name} ({type(layer).__name__})", shape, f"{count:,}"))
+        lines += [double_rule, f"Total params: {total:,}", f"Trainable params: {total:,}",
+                  "Non-trainable params: 0", rule]
+        text = "\n".join(lines)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def _input_shape(self):
+        first = self.layers[0] if self.layers else None
+        if getattr(first, "input_shape", None) is not None:
+            return first.input_shape
+        if getattr(first, "in_features", None) is not None:
+            return (first.in_features,)
+        return None
+
+    # ---- compile ------------------------------------------------------------
+    def compile(self, loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=None) -> None:
+        """Choose the loss (a Keras name or a function (output, targets) -> scalar Tensor), the
+        optimizer (a name such as "sgd" or "adam" with its default learning rate, or an `nn.optim`
+        optimizer built on this model's parameters) and the metrics (["accuracy"])."""
+        if isinstance(loss, str):
+            if loss not in LOSSES:
+                raise ValueError(f"unknown loss {loss!r}; use one of {sorted(LOSSES)} or a function")
+            self.loss, self._loss_function = loss, LOSSES[loss]
+        elif callable(loss):
+            self.loss, self._loss_function = getattr(loss, "__name__", "loss"), loss
+        else:
+            raise TypeError(f"loss must be a name or a function; got {type(loss).__name__}")
+        self._fused_softmax_loss = loss in _CATEGORICAL and self.ends_in_softmax()
+        if isinstance(optimizer, str):
+            if optimizer.lower() not in optim.OPTIMIZERS:
+                raise ValueError(f"unknown optimizer {optimizer!r}; use one of {sorted(optim.OPTIMIZERS)} "
+                                 "or an nn.optim optimizer")
+            optimizer = optim.OPTIMIZERS[optimizer.lower()](self.parameters())
+        elif not isinstance(optimizer, optim.Optimizer):
+            raise TypeError(f"optimizer must be a name or an nn.optim optimizer; got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.metrics = []
+        for metric in metrics or []:
+            if isinstance(metric, str) and metric in METRICS:
+                self.metrics.append(("accuracy" if metric == "acc" else metric, METRICS[metric]))
+            elif callable(metric):
+                self.metrics.append((metric.__name__, metric))
+            else:
+                raise ValueError(f"unknown metric {metric!r}; use 'accuracy' or a function (output, targets)")
+
+    def _require_compiled(self, method: str) -> None:
+        if getattr(self, "optimizer", None) is None:
+            raise RuntimeError(f"call compile(loss=..., optimizer=...) before {method}()")
+
+    def _loss_and_output(self, x, t):
+        """The batch loss and the model's output (scores before the softmax on the fused path)."""
+        if self._fused_softmax_loss:
+            output = self.logits(x)
+            return F.cross_entropy(output, t), output
+        output = self.forward(x)
+        return self._loss_function(output, t), output
+
+    # ---- fit / evaluate / predict ---------------------------------------------
+    def fit(self, x, t, epochs: int = 1, batch_size: int = 32, validation_data=None, verbose: int = 1,
+            shuffle: bool = True, seed=None) -> History:
+        """Train for `epochs` passes over (x, t) in mini-batches, with a progress bar per epoch.
+
+        Returns a `History` whose `.history` holds per-epoch "loss" and each metric
+        (averaged over the epoch's batches), plus "val_loss" and "val_<metric>" when
+        `validation_data=(x_valid, t_valid)` is given.
+        """
+        self._require_compiled("fit")
+        loader = DataLoader(x, t, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        history = History({"epochs": epochs, "steps": len(loader), "batch_size": batch_size, "verbose": verbose})
+        for epoch in range(epochs):
+            self.train()
+            sums = dict.fromkeys(["loss", *(name for name, _ in self.metrics)], 0.0)
+            seen = 0
+            # Driven by hand (not tqdm(loader)) so the bar stays open for the epoch's final figures.
+            bar = tqdm(total=len(loader), desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", disable=not verbose)
+            for step, (x_batch, t_batch) in enumerate(loader):
+                loss, output = self._loss_and_output(x_batch, t_batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                count = len(x_batch)
+                seen += count
+                sums["loss"] += loss.item() * count
+                for name, metric in self.metrics:
+                    sums[name] += metric(output.data, t_batch) * count
+                if verbose and step % 20 == 0:
+                    bar.set_postfix({name: f"{total / seen:.4f}" for name, total in sums.items()}, refresh=False)
+                bar.update(1)
+            logs = {name: total / seen for name, total in sums.items()}
+            if validation_data is not None:
+                values = self.evaluate(*validation_data, batch_size=max(batch_size, 256))
+                logs.update({f"val_{name}": value for name, value in zip(sums, values)})
+            bar.set_postfix({name: f"{value:.4f}" for name, value in logs.items()})
+            bar.close()
+            history._record(epoch, logs)
+        return history
+
+    def evaluate(self, x, t, batch_size: int = 256) -> list:
+        """[loss, metric, ...] over (x, t), computed without recording a graph."""
+        self._require_compiled("evaluate")
+        self.eval()
+        sums = np.zeros(1 + len(self.metrics))
+        with no_grad():
+            for x_batch, t_batch in DataLoader(x, t, batch_size=batch_size):
+                loss, output = self._loss_and_output(x_batch, t_batch)
+                values = [loss.item()] + [metric(output.data, t_batch) for _, metric in self.metrics]
+                sums += np.array(values) * len(x_batch)
+        return [float(value) for value in sums / len(x)]
+
+    def predict(self, x, batch_size: int = 256) -> np.ndarray:
+        """The model's outputs (probabilities when it ends in a softmax) as a NumPy array."""
+        self.eval()
+        with no_grad():
+            outputs = [self.forward(x_batch).data for x_batch in DataLoader(x, batch_size=batch_size)]
+        return np.concatenate(outputs)
+
+    def predict_classes(self, x, batch_size: int = 256) -> np.ndarray:
+        """The predicted class of each sample: the largest output, or output > 0.5 for one column."""
+        outputs = self.predict(x, batch_size)
+        if outputs.ndim == 2 and outputs.shape[1] == 1:
+            return (outputs[:, 0] > 0.5).astype(np.intp)
+        return outputs.argmax(axis=-1)
