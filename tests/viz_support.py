@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import importlib.util
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -38,6 +39,15 @@ def require_dot() -> None:
     """Graphviz's `dot` must be installed for image output: fail in CI when it is missing, skip elsewhere."""
     if shutil.which("dot") is None:
         message = "needs Graphviz's `dot` program on PATH (apt-get install graphviz)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def require_matplotlib() -> None:
+    """The plots need the `plot` extra: fail in CI when matplotlib is missing, skip elsewhere."""
+    if importlib.util.find_spec("matplotlib") is None:
+        message = "needs matplotlib (pip install 'scratchgrad[plot]')"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

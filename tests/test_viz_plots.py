@@ -1,0 +1,127 @@
+"""viz's matplotlib plots: files are written headless, derivatives come from autograd, and
+matplotlib stays optional."""
+import sys
+
+import numpy as np
+import pytest
+
+import viz
+from autograd import Tensor, Value
+from viz_support import PNG_SIGNATURE, require_matplotlib
+
+
+@pytest.fixture
+def plotting():
+    """For the tests that draw: matplotlib must be installed."""
+    require_matplotlib()
+
+
+def _is_png(path) -> bool:
+    return path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+class _History:
+    """Stands in for nn's (or Keras') History: the per-epoch lists live in `.history`."""
+
+    def __init__(self, history):
+        self.history = history
+
+
+def test_plot_history_from_a_dict_or_an_object_with_history(plotting, tmp_path):
+    lists = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.7, 0.5], "accuracy": [0.5, 0.7, 0.8],
+             "val_accuracy": [0.45, 0.65, 0.75]}
+    figure = viz.plot_history(lists, tmp_path / "history.png")
+    assert _is_png(tmp_path / "history.png")
+    assert [axes.get_title() for axes in figure.axes] == ["loss", "accuracy"]
+    assert [len(axes.lines) for axes in figure.axes] == [2, 2]  # training and validation
+    only_loss = viz.plot_history(_History({"loss": [3.0, 2.0]}))
+    assert [axes.get_title() for axes in only_loss.axes] == ["loss"]
+    np.testing.assert_array_equal(only_loss.axes[0].lines[0].get_ydata(), [3.0, 2.0])
+
+
+def test_plot_history_says_which_keys_it_needs(plotting):
+    with pytest.raises(ValueError, match="'loss' or 'accuracy'.*lr"):
+        viz.plot_history({"lr": [0.1, 0.1]})
+
+
+def test_derivatives_come_from_backprop_on_tensors_and_on_values():
+    xs = np.linspace(-3, 3, 13)
+    ys, slopes = viz.function_and_derivative(lambda x: x.tanh(), xs)
+    np.testing.assert_allclose(ys, np.tanh(xs))
+    np.testing.assert_allclose(slopes, 1 - np.tanh(xs) ** 2, atol=1e-12)
+    # Value.weighted_sum exists only for Value, so this one is called point by point: w*x with w = x is x².
+    ys, slopes = viz.function_and_derivative(lambda v: Value.weighted_sum([v], [v]), xs)
+    np.testing.assert_allclose(ys, xs ** 2)
+    np.testing.assert_allclose(slopes, 2 * xs)
+
+
+def test_plot_functions_draws_each_function_and_its_derivative(plotting, tmp_path):
+    figure = viz.plot_functions({"sigmoid": lambda x: x.sigmoid(), "ReLU": lambda x: x.relu()},
+                                tmp_path / "functions.png", x_range=(-4, 4), points=81)
+    assert _is_png(tmp_path / "functions.png")
+    sigmoid_axes = figure.axes[0]
+    x, slope = sigmoid_axes.lines[-1].get_data()
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(slope, s * (1 - s), atol=1e-12)  # the notes' y (1 - y)
+    assert max(slope) == pytest.approx(0.25)
+    without = viz.plot_functions([("ReLU", lambda x: x.relu())], derivatives=False)
+    assert len([line for line in without.axes[0].lines if line.get_linestyle() == "--"]) == 0
+
+
+def test_plot_functions_refuses_non_elementwise_functions(plotting):
+    with pytest.raises(ValueError, match="elementwise"):
+        viz.plot_functions({"sum": lambda x: x.sum()})
+
+
+def test_gradient_descent_reproduces_the_notes():
+    def f(x):
+        return x[0] ** 2 + x[1] ** 2
+
+    end = viz.gradient_descent_path(f, start=(-3.0, 4.0), lr=0.1, steps=100)[-1]
+    np.testing.assert_allclose(end, [-6.1e-10, 8.1e-10], rtol=0.01)  # the notes: about (-6.1e-10, 8.1e-10)
+    barely = viz.gradient_descent_path(f, start=(-3.0, 4.0), lr=1e-10, steps=100)[-1]
+    np.testing.assert_allclose(barely, [-2.99999994, 3.99999992], atol=1e-8)
+    path = viz.gradient_descent_path(f, start=(-3.0, 4.0), lr=0.1, steps=3)
+    np.testing.assert_allclose(path, [[-3, 4], [-2.4, 3.2], [-1.92, 2.56], [-1.536, 2.048]])  # x <- 0.8 x
+
+
+def test_plot_descent_draws_the_path_over_contours(plotting, tmp_path):
+    figure = viz.plot_descent(lambda x: x[0] ** 2 + x[1] ** 2, tmp_path / "descent.png", steps=10)
+    assert _is_png(tmp_path / "descent.png")
+    path_line = [line for line in figure.axes[0].lines if len(line.get_xdata()) == 11]
+    assert len(path_line) == 1
+    np.testing.assert_allclose(path_line[0].get_xydata()[0], [-3, 4])
+
+
+def test_plot_decision_boundary_with_each_kind_of_model(plotting, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(40, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    viz.plot_decision_boundary(lambda batch: batch @ Tensor(np.array([1.0, 1.0])), X, y, tmp_path / "tensor.png")
+    viz.plot_decision_boundary(lambda grid: grid[:, 0] + grid[:, 1], X, y, tmp_path / "array.png",
+                               model_input="array", threshold=0.0)
+    viz.plot_decision_boundary(lambda point: (point[0] + point[1]).tanh(), X, 2 * y - 1, tmp_path / "values.png",
+                               model_input="values", resolution=12)
+    two_scores = lambda grid: np.stack([-(grid[:, 0] + grid[:, 1]), grid[:, 0] + grid[:, 1]], axis=1)
+    viz.plot_decision_boundary(two_scores, X, np.eye(2)[y], tmp_path / "argmax.png", model_input="array")
+    for name in ("tensor", "array", "values", "argmax"):
+        assert _is_png(tmp_path / f"{name}.png"), name
+
+
+def test_plot_decision_boundary_refuses_bad_input():
+    X, y = np.zeros((5, 3)), np.zeros(5)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        viz.plot_decision_boundary(lambda g: g, X, y)
+    with pytest.raises(ValueError, match="model_input"):
+        viz.plot_decision_boundary(lambda g: g, np.zeros((5, 2)), y, model_input="numpy")
+
+
+def test_without_matplotlib_plots_name_the_extra_and_graphs_still_work(monkeypatch):
+    for module in [name for name in sys.modules if name == "matplotlib" or name.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(viz.MissingExtraError, match=r"scratchgrad\[plot\]") as caught:
+        viz.plot_history({"loss": [1.0]})
+    assert isinstance(caught.value, ImportError)
+    price = Value(2.0, name="apple") * 1.1
+    assert "apple" in viz.to_dot(price)
