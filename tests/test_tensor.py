@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
-from autograd.tensor import Mul
+from autograd.tensor import Mul, ScatterAdd
 from strategies import (
     DOMAINS,
     assert_tensor_grads_match_numerical,
@@ -58,6 +58,7 @@ BINARY_OPS = [
     ("array - x", lambda a, b: a.data - b, np.subtract, "real", "real"),
     ("array * x", lambda a, b: a.data * b, np.multiply, "real", "real"),
     ("array / x", lambda a, b: a.data / b, np.divide, "real", "nonzero"),
+    ("array ** x", lambda a, b: a.data ** b, lambda a, b: np.exp(b * np.log(a)), "positive", "real"),
 ]
 
 
@@ -182,6 +183,19 @@ def test_boolean_mask_indexing(data):
     mask = data.draw(hnp.arrays(bool, x.shape), label="mask")
     out = assert_tensor_grads_match_numerical(lambda t: t[mask], x)
     np.testing.assert_array_equal(out.data, x[mask])
+
+
+@given(data=st.data())
+def test_scatter_add_the_adjoint_of_indexing(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), label="shape")
+    index = data.draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)),
+                      label="index")
+    g = data.draw(float_arrays(np.zeros(shape)[index].shape), label="g")
+    out = assert_tensor_grads_match_numerical(lambda t: ScatterAdd(index, shape)(t), g)
+    expected = np.zeros(shape)
+    for position in np.ndindex(g.shape):  # one addition at a time: repeated targets add up
+        expected[tuple(i[position] for i in index)] += g[position]
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_picking_one_entry_per_row_sends_gradient_to_those_entries():
