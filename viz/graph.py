@@ -232,11 +232,13 @@ class _Painter:
             return [escape(shape_text(node.data)), escape(summarize_array(node.data, precision))]
         return [escape(format_number(node.data, precision))]
 
-    def gradient_line(self, node) -> str:
+    def gradient_line(self, node, prefix: str = "") -> str:
         """The gradient in red, or a gray "—" while it is not computed (a red dash would read like a value)."""
         gradient = self.gradient(node)
-        return _colored(escape(gradient_text(gradient, self.options.precision)),
-                        GRADIENT_COLOR if gradient is not None else MISSING_COLOR)
+        text = gradient_text(gradient, self.options.precision)
+        if prefix and not text.startswith("‖grad‖"):  # a norm names itself
+            text = f"{prefix} {text}"
+        return _colored(escape(text), GRADIENT_COLOR if gradient is not None else MISSING_COLOR)
 
     def local_gradient(self, node, position: int) -> str | None:
         """'×1.1' in blue (escaped, not yet a label): d node / d parents[position], for Value nodes when asked for."""
@@ -308,16 +310,15 @@ class _RecordPainter(_Painter):
                                     label=_html(local_gradient) if local_gradient else None)
 
     def box_label(self, node) -> str:
+        """name | data | grad: side by side for a Value as in micrograd; stacked for a Tensor's longer lines."""
+        values = self.value_lines(node)
+        if isinstance(node, Value):
+            values = [f"data {values[0]}"]
         cells = [f"<b>{escape(node.name)}</b>"] if node.name else []
-        cells += [f"data {line}" if i == 0 and not isinstance(node, Tensor) else line
-                  for i, line in enumerate(self.value_lines(node))]
+        cells += values
         if self.options.show_grad:
-            gradient = self.gradient(node)
-            text = gradient_text(gradient, self.options.precision)
-            named = text if text.startswith("‖grad‖") else f"grad {text}"
-            cells.append(_colored(escape(named), GRADIENT_COLOR if gradient is not None else MISSING_COLOR))
+            cells.append(self.gradient_line(node, prefix="grad"))
         background = ' bgcolor="#ffe9e9"' if node is self.highlight else ""
-        # A scalar's cells sit side by side as in micrograd; a tensor's longer cells stack up.
         cells = [f"<td>{cell}</td>" for cell in cells]
         rows = "<tr>" + "".join(cells) + "</tr>" if isinstance(node, Value) else \
                "".join(f"<tr>{cell}</tr>" for cell in cells)
