@@ -5,7 +5,6 @@ import re
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 import autograd
 from autograd import GradcheckError, Tensor, Value, concatenate, gradcheck, numerical_grad
