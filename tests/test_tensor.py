@@ -18,6 +18,7 @@ from strategies import (
     matmul_operands,
     reduction_axes,
     small_shapes,
+    tensor_program_inputs,
 )
 
 # ---- elementwise ops: forward against NumPy, gradient against central differences ----
@@ -440,3 +441,13 @@ def test_an_op_instance_called_twice_backs_two_nodes_with_their_own_needs():
     np.testing.assert_array_equal(a.grad, [3.0])
     np.testing.assert_array_equal(d.grad, [4.0])
     assert b.grad is None and c.grad is None
+
+
+@given(case=tensor_program_inputs())
+def test_random_float32_expressions_stay_float32_with_float32_gradients(case):
+    program, arrays = case
+    leaves = [Tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+    out = program.output(leaves)
+    assert out.dtype == np.float32
+    out.backward(np.ones(out.shape, dtype=np.float32))
+    assert all(leaf.grad is None or leaf.grad.dtype == np.float32 for leaf in leaves)
