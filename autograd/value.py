@@ -310,7 +310,8 @@ def _backward_creating_graph(order) -> None:
                 continue
             upstream = node.grad
             for parent, local in zip(node.parents, node._rule(*node.parents, node)):
-                contribution = upstream if _is_one(local) else local * upstream
+                # Multiplying by a plain 1.0 would add a node that computes nothing.
+                contribution = upstream if _is_one(local) else local if _is_one(upstream) else local * upstream
                 parent.grad = contribution if _is_zero(parent.grad) else parent.grad + contribution
 
 
