@@ -25,18 +25,20 @@ def build_network(seed: int) -> nn.Sequential:
 
 
 def train(epochs: int = 20000, lr: float = 0.1, seed: int = 0):
-    """Full-batch gradient descent; returns the network, its outputs and the error of every epoch."""
+    """Full-batch gradient descent; returns the network, the last epoch's outputs (what the notes
+    print: the forward pass just before the final update) and the error of every epoch."""
     x, t = nn.data.xor()
     network = build_network(seed)
     optimizer = nn.optim.SGD(network.parameters(), lr=lr)
     errors = np.empty(epochs)
     for epoch in range(epochs):
-        loss = F.sum_squares_error(network(x), t)
+        y = network(x)
+        loss = F.sum_squares_error(y, t)
         errors[epoch] = loss.item()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return network, network(x).data[:, 0], errors
+    return network, y.data[:, 0], errors
 
 
 def save_error_curve(errors: np.ndarray, out_dir: Path) -> list:

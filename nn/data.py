@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -173,7 +174,7 @@ def download(file_names, folder, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, pr
             try:
                 _fetch(url, folder / name, digests[name], progress, timeout)
                 break
-            except (OSError, urllib.error.URLError, ValueError) as err:
+            except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as err:
                 failures.append(f"  {url}: {err}")
         else:
             raise DownloadError(

@@ -151,7 +151,7 @@ class Module:
 
     def __repr__(self):
         children = [(name, child) for name, child in self._children() if isinstance(child, Module)]
-        if not children:
+        if not children or self.extra_repr():  # a layer that describes itself in one line says it all
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"

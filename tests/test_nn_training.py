@@ -1,0 +1,108 @@
+"""Keras-style training on Sequential: summary table, compile/fit/evaluate/predict, History."""
+import numpy as np
+import pytest
+
+import nn
+from nn import functional as F
+
+
+def keras_classifier(seed=0):
+    rng = nn.init.generator(seed)
+    return nn.Sequential(nn.Flatten(input_shape=(28, 28)),
+                         nn.Linear(784, 300, activation="relu", seed=rng),
+                         nn.Linear(300, 100, activation="relu", seed=rng),
+                         nn.Linear(100, 10, activation="softmax", seed=rng))
+
+
+def test_summary_shows_the_notes_table():
+    text = keras_classifier().summary(print_fn=None)
+    lines = text.splitlines()
+    assert lines[0] == 'Model: "sequential"'
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#"]
+    rows = [line.split() for line in lines[4:8]]
+    assert rows == [["flatten", "(Flatten)", "(None,", "784)", "0"],
+                    ["linear", "(Linear)", "(None,", "300)", "235,500"],
+                    ["linear_1", "(Linear)", "(None,", "100)", "30,100"],
+                    ["linear_2", "(Linear)", "(None,", "10)", "1,010"]]
+    assert "Total params: 266,610" in lines and "Trainable params: 266,610" in lines
+    assert "Non-trainable params: 0" in lines
+
+
+def test_summary_prints_and_infers_the_input_from_a_first_linear(capsys):
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2), nn.Softmax())
+    text = model.summary()
+    assert capsys.readouterr().out.strip() == text.strip()
+    assert "relu (ReLU)                 (None, 3)                 0" in text
+    assert "Total params: 23" in text
+
+
+def moons_model(seed=0):
+    rng = nn.init.generator(seed)
+    return nn.Sequential(nn.Linear(2, 16, activation="tanh", seed=rng), nn.Linear(16, 2, activation="softmax", seed=rng))
+
+
+def test_fit_returns_a_history_and_learns():
+    x, t = nn.data.moons(300, noise=0.1, seed=0)
+    model = moons_model()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=nn.optim.SGD(model.parameters(), lr=0.5),
+                  metrics=["accuracy"])
+    history = model.fit(x[:200], t[:200], epochs=15, batch_size=20, validation_data=(x[200:], t[200:]),
+                        verbose=0, seed=1)
+    assert history.epoch == list(range(15))
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 15 for values in history.history.values())
+    assert history.params == {"epochs": 15, "steps": 10, "batch_size": 20, "verbose": 0}
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["val_accuracy"][-1] > 0.85
+    loss, accuracy = model.evaluate(x[200:], t[200:])
+    assert loss == pytest.approx(history.history["val_loss"][-1]) and accuracy == history.history["val_accuracy"][-1]
+    probabilities = model.predict(x[200:])
+    assert probabilities.shape == (100, 2) and np.allclose(probabilities.sum(axis=1), 1.0)
+    assert np.array_equal(model.predict_classes(x[200:]), probabilities.argmax(axis=1))
+    assert np.mean(model.predict_classes(x[200:]) == t[200:]) == pytest.approx(accuracy)
+
+
+def test_the_fused_softmax_loss_equals_the_loss_on_probabilities():
+    x, t = nn.data.moons(50, seed=2)
+    model = moons_model()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    fused_loss = model.evaluate(x, t)[0]
+    unfused_loss = F.cross_entropy_error(model(x), t).item()
+    assert fused_loss == pytest.approx(unfused_loss, abs=1e-6)
+    one_hot = np.eye(2)[t]
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    assert model.evaluate(x, one_hot)[0] == pytest.approx(fused_loss)
+
+
+def test_other_losses_and_optimizers_by_name():
+    x, t = nn.data.moons(100, seed=0)
+    regression = nn.Sequential(nn.Linear(2, 8, activation="tanh", seed=0), nn.Linear(8, 1, seed=1))
+    regression.compile(loss="mse", optimizer="adam")
+    history = regression.fit(x, t.reshape(-1, 1).astype(float), epochs=20, batch_size=10, verbose=0, seed=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    binary = nn.Sequential(nn.Linear(2, 8, activation="tanh", seed=0), nn.Linear(8, 1, activation="sigmoid", seed=1))
+    binary.compile(loss="binary_crossentropy", optimizer="rmsprop", metrics=["acc"])
+    history = binary.fit(x, t.reshape(-1, 1).astype(float), epochs=20, batch_size=10, verbose=0, seed=0)
+    assert history.history["accuracy"][-1] > 0.8
+    assert set(binary.predict_classes(x).tolist()) <= {0, 1}
+
+
+def test_fit_shows_a_progress_bar(capsys):
+    x, t = nn.data.moons(40, seed=0)
+    model = moons_model()
+    model.compile(optimizer="sgd", metrics=["accuracy"])
+    model.fit(x, t, epochs=2, batch_size=10)
+    err = capsys.readouterr().err
+    assert "Epoch 1/2" in err and "Epoch 2/2" in err and "4/4" in err and "accuracy=" in err
+
+
+def test_training_api_errors_name_the_problem():
+    model = moons_model()
+    with pytest.raises(RuntimeError, match=r"call compile\(loss=..., optimizer=...\) before fit\(\)"):
+        model.fit(np.zeros((2, 2)), [0, 1])
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        model.compile(loss="hinge")
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+        model.compile(optimizer="lbfgs")
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        model.compile(metrics=["f1"])
