@@ -189,3 +189,8 @@ def test_gradcheck_refuses_inputs_without_requires_grad():
 def test_gradcheck_refuses_arrays():
     with pytest.raises(TypeError, match="ndarray"):
         gradcheck(lambda t: t.sum(), np.ones(2))
+
+
+def test_gradcheck_refuses_a_function_that_returns_no_graph_node():
+    with pytest.raises(TypeError, match="returned float"):
+        gradcheck(lambda v: 3.0 * v.data, Value(1.0))
