@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from autograd import Tensor
+
 from . import init as initialisers
 
 # ---- small tables and generated sets -------------------------------------------
@@ -68,6 +70,10 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed=No
 
 
 # ---- mini-batches ---------------------------------------------------------------
+def _as_array(x) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
 class DataLoader:
     """Mini-batches of (x, t) arrays: `for x_batch, t_batch in DataLoader(x, t, batch_size=100): ...`.
 
@@ -78,8 +84,8 @@ class DataLoader:
 
     def __init__(self, x, t=None, batch_size: int = 32, shuffle: bool = False, seed=None,
                  drop_last: bool = False):
-        self.x = np.asarray(x)
-        self.t = None if t is None else np.asarray(t)
+        self.x = _as_array(x)
+        self.t = None if t is None else _as_array(t)
         if self.t is not None and len(self.t) != len(self.x):
             raise ValueError(f"DataLoader needs as many targets as samples; got {len(self.x)} samples "
                              f"and {len(self.t)} targets")

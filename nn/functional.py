@@ -278,6 +278,11 @@ def _is_one_hot_like(t: np.ndarray, y_shape) -> bool:
     return t.shape == tuple(y_shape)
 
 
+def _one_sample_targets(t: np.ndarray, classes: int) -> np.ndarray:
+    """Targets of a single sample: one label becomes shape (1,), a one-hot row shape (1, classes)."""
+    return t.reshape((1,)) if t.size == 1 and classes > 1 else t.reshape((1, t.size))
+
+
 def sum_squares_error(y, t):
     """The notes' sum of squares error: 0.5 * sum((y - t)^2)."""
     y = _node(y)
@@ -298,9 +303,9 @@ def cross_entropy_error(y, t):
     """
     y = _tensor_only(y, "cross_entropy_error")
     t = _target_array(t)
-    if y.ndim == 1:  # one sample: a label becomes shape (1,), a one-hot row shape (1, classes)
+    if y.ndim == 1:
         y = y.reshape((1, y.shape[0]))
-        t = t.reshape((1, t.size)) if t.ndim == 1 else t.reshape((1,))
+        t = _one_sample_targets(t, y.shape[1])
     batch = y.shape[0]
     if _is_one_hot_like(t, y.shape):
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
@@ -351,9 +356,9 @@ def cross_entropy(logits, t) -> Tensor:
     """
     logits = _tensor_only(logits, "cross_entropy")
     t = _target_array(t)
-    if logits.ndim == 1:  # one sample: a label becomes shape (1,), a one-hot row shape (1, classes)
+    if logits.ndim == 1:
         logits = logits.reshape((1, logits.shape[0]))
-        t = t.reshape((1, t.size)) if t.ndim == 1 else t.reshape((1,))
+        t = _one_sample_targets(t, logits.shape[1])
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs logits of shape (batch, classes); got {logits.shape}")
     if _is_one_hot_like(t, logits.shape):

@@ -206,8 +206,8 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"{self.name or 'Linear'} (Linear({self.in_features}, {self.out_features})) expects inputs "
-                f"whose last axis has {self.in_features} features; got shape {x.shape} "
-                f"({x.shape[-1] if x.ndim else 'a scalar'})"
+                f"whose last axis has {self.in_features} features; got shape {x.shape}"
+                + (f", whose last axis has {x.shape[-1]}" if x.ndim else " (a scalar)")
             )
         return F.linear(x, self.W, self.b)
 

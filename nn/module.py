@@ -111,7 +111,7 @@ class Module:
             )
         arrays = {}
         for name, p in own.items():
-            array = np.asarray(state[name])
+            array = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data; parameters need real numbers")
             if array.shape != np.shape(p.data):

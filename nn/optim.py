@@ -25,8 +25,8 @@ def _zeros_like(p):
 
 
 def _plain(grad):
-    """A gradient as numbers: a create_graph gradient is a Tensor, the update needs only its array."""
-    return grad.data if isinstance(grad, Tensor) else grad
+    """A gradient as numbers: a create_graph gradient is a node, the update needs only its numbers."""
+    return grad.data if isinstance(grad, (Tensor, Value)) else grad
 
 
 class Optimizer:

@@ -62,3 +62,9 @@ def test_dataloader_rejects_mismatched_targets_and_bad_batch_sizes():
         nn.DataLoader(np.zeros((3, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="batch_size"):
         nn.DataLoader(np.zeros(3), batch_size=0)
+
+
+def test_dataloader_takes_tensors_as_well_as_arrays():
+    from autograd import Tensor
+    x_batch, t_batch = next(iter(nn.DataLoader(Tensor(np.ones((3, 2))), Tensor([0.0, 1.0, 2.0]), batch_size=2)))
+    assert x_batch.shape == (2, 2) and t_batch.tolist() == [0.0, 1.0]

@@ -302,3 +302,11 @@ def test_accuracy_on_labels_one_hot_and_single_column():
     assert F.accuracy(y, np.eye(2)[[1, 0, 0]]) == pytest.approx(2 / 3)
     assert F.accuracy(np.array([[0.7], [0.2]]), [1, 1]) == 0.5
     assert F.accuracy(np.array([0.1, 0.7, 0.2]), 1) == 1.0
+
+
+def test_one_sample_targets_as_a_label_a_one_element_list_or_a_one_hot_row():
+    logits = np.array([0.2, -1.0, 3.0])
+    expected = -F.log_softmax(logits).data[2]
+    for t in (2, [2], np.eye(3)[2]):
+        assert F.cross_entropy(logits, t).item() == pytest.approx(expected)
+        assert F.cross_entropy_error(F.softmax(logits), t).item() == pytest.approx(expected, abs=1e-6)

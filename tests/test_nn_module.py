@@ -137,7 +137,7 @@ def test_linear_computes_x_W_plus_b_with_the_notes_shapes():
 
 def test_linear_wrong_width_names_the_layer_and_both_widths():
     model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
-    with pytest.raises(ShapeError, match=r"linear \(Linear\(784, 50\)\) expects .* 784 features; got shape \(2, 100\) \(100\)"):
+    with pytest.raises(ShapeError, match=r"linear \(Linear\(784, 50\)\) expects .* 784 features; got shape \(2, 100\), whose last axis has 100"):
         model(np.zeros((2, 100)))
     with pytest.raises(ShapeError, match=r"linear_1 \(Linear\(50, 10\)\) expects .* 50 features; got shape \(1, 7\)"):
         model[2](np.zeros((1, 7)))
@@ -200,3 +200,10 @@ def test_repr_shows_the_structure():
 
 def test_value_parameters_are_values():
     assert all(isinstance(p, Value) for p in nn.MLP(2, [2, 1]).parameters())
+
+
+def test_load_state_dict_takes_tensors_from_another_model():
+    source, target = small_model(seed=0), small_model(seed=9)
+    target.load_state_dict(dict(source.named_parameters()))
+    x = np.ones((1, 3))
+    np.testing.assert_array_equal(target(x).data, source(x).data)

@@ -164,3 +164,10 @@ def test_float32_parameters_stay_float32():
     (p * p).sum().backward()
     optimizer.step()
     assert p.dtype == np.float32
+
+
+def test_a_gradient_that_is_itself_a_graph_node_updates_by_its_numbers():
+    v = Value(3.0)
+    (v * v).backward(create_graph=True)  # v.grad is the Value 6 with a graph of its own
+    nn.optim.SGD([v], lr=0.1).step()
+    assert v.data == pytest.approx(3.0 - 0.6) and type(v.data) is float
