@@ -716,15 +716,17 @@ class Tensor:
 
 
 def _accumulate(node: Tensor, grad) -> None:
-    if node.grad is not None:
-        node.grad = node.grad + grad
+    total = grad if node.grad is None else node.grad + grad
+    if isinstance(total, Tensor):  # create_graph: the gradient is a node of its own graph
+        node.grad = total
+    elif node.parents:
+        node.grad = np.asarray(total)  # arithmetic on 0-d arrays gives NumPy scalars; .grad is always an array
+    elif total is grad or type(total) is not np.ndarray or total.dtype != node.data.dtype:
+        # A leaf owns its gradient, an array in its own dtype (as in PyTorch): rules hand on views and
+        # shared arrays (a + b gives both the same one), which an in-place edit of one .grad would corrupt.
+        node.grad = np.array(total, dtype=node.data.dtype)
     else:
-        node.grad = grad
-    if not node.parents and isinstance(node.grad, np.ndarray) and (
-            node.grad is grad or node.grad.dtype != node.data.dtype):
-        # A leaf owns its gradient, in its own dtype (as in PyTorch): rules hand on views and shared
-        # arrays (a + b gives both the same one), which an in-place edit of one .grad would corrupt.
-        node.grad = node.grad.astype(node.data.dtype)
+        node.grad = total
 
 
 def _check_versions(node: Tensor) -> None:

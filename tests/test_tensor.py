@@ -451,3 +451,13 @@ def test_random_float32_expressions_stay_float32_with_float32_gradients(case):
     assert out.dtype == np.float32
     out.backward(np.ones(out.shape, dtype=np.float32))
     assert all(leaf.grad is None or leaf.grad.dtype == np.float32 for leaf in leaves)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_of_0d_tensors_are_arrays_in_the_tensors_dtype(dtype):
+    x = Tensor(np.array(2.0, dtype=dtype), requires_grad=True)
+    hidden = x * 3
+    (hidden * Tensor(4.0)).backward()  # 0-d arithmetic in NumPy returns scalars, not arrays
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == dtype
+    assert type(hidden.grad) is np.ndarray
+    assert x.grad == 12.0
