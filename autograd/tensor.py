@@ -636,6 +636,11 @@ class Tensor:
         return BroadcastTo(tuple(shape))(self)
 
     def __getitem__(self, index):
+        """x[index] with ints, slices, integer arrays (repeats add up in backward) and NumPy bool masks.
+
+        A Tensor in the index is read as integer positions; masks must be NumPy bool
+        arrays, since a Tensor holds floats and True/False would become 1/0.
+        """
         return GetItem(_plain_index(index))(self)
 
     # ---- conversion -------------------------------------------------------
@@ -758,11 +763,17 @@ def _normalize_axis(axis):
 
 
 def _plain_index(index):
-    """Turn Tensors inside an index into their integer or boolean arrays."""
+    """Turn Tensors inside an index into integer arrays (a Tensor holds floats, so it cannot be a mask)."""
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data.astype(np.intp) if index.data.dtype.kind == "f" else index.data
+        positions = index.data.astype(np.intp)
+        if not np.array_equal(positions, index.data):
+            raise IndexError(
+                f"a Tensor used as an index must hold whole numbers; got {index.data.ravel()[:6]}... "
+                "(for a boolean mask index with a NumPy bool array, e.g. x[x.data > 0])"
+            )
+        return positions
     return index
 
 

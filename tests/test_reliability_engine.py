@@ -103,3 +103,11 @@ def test_sigmoid_stays_finite_and_exact_at_magnitude_1000(dtype):
     assert y.dtype == dtype and x.grad.dtype == dtype
     np.testing.assert_allclose(x.grad, [0.0, 0.25, 0.0])
     assert Value(-1000.0).sigmoid().data == 0.0 and Value(1000.0).sigmoid().data == 1.0
+
+
+def test_a_tensor_index_must_hold_whole_numbers_and_numpy_masks_work():
+    x = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    np.testing.assert_array_equal(x[Tensor([2.0, 0.0])].data, [30.0, 10.0])
+    np.testing.assert_array_equal(x[np.array([True, False, True])].data, [10.0, 30.0])
+    with pytest.raises(IndexError, match=r"whole numbers; got \[0.5\].*NumPy bool array"):
+        x[Tensor([0.5])]
