@@ -17,12 +17,12 @@ from .layers import (
     ACTIVATIONS, ELU, GELU, SELU, Exponential, Flatten, HardSigmoid, Identity, LeakyReLU, Linear, LogSoftmax,
     Maxout, PReLU, ReLU, Sequential, Sigmoid, Softmax, Softplus, Softsign, Step, Swish, Tanh,
 )
-from .module import Module
+from .module import Module, StateFileError
 from .scalar import AND, MLP, NAND, OR, XOR, Layer, Neuron, Perceptron
 from .training import History
 
 __all__ = [
-    "Module", "Perceptron", "AND", "NAND", "OR", "XOR", "Neuron", "Layer", "MLP",
+    "Module", "StateFileError", "Perceptron", "AND", "NAND", "OR", "XOR", "Neuron", "Layer", "MLP",
     "Linear", "Sequential", "Flatten", "Maxout", "History",
     "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
     "Softplus", "Softsign", "Swish", "HardSigmoid", "Exponential", "Softmax", "LogSoftmax", "ACTIVATIONS",

@@ -8,11 +8,16 @@ PyTorch, so `state_dict()` keys say where each number lives.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value
+
+
+class StateFileError(ValueError):
+    """A file given to `Module.load` is not a parameter file that `Module.save` wrote."""
 
 
 def _is_parameter(x) -> bool:
@@ -141,9 +146,30 @@ class Module:
         return path
 
     def load(self, path) -> "Module":
-        """Load parameters saved by `save` (read with allow_pickle=False: data only, no code)."""
-        with np.load(path, allow_pickle=False) as archive:
-            self.load_state_dict({name: archive[name] for name in archive.files})
+        """Load parameters saved by `save` (read with allow_pickle=False: data only, no code).
+
+        A damaged file, a file of another kind, or one holding pickled Python
+        objects raises `StateFileError` and leaves the parameters unchanged.
+        """
+        path = Path(path)
+        expected = "an .npz of plain arrays written by Module.save"
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (ValueError, EOFError, zipfile.BadZipFile) as err:  # NumPy calls any unknown bytes 'pickled'
+            raise StateFileError(f"{path} is not {expected}; NumPy could not read it: {err}") from err
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise StateFileError(f"{path} holds a single array of shape {archive.shape}, not {expected}")
+        with archive:
+            try:
+                state = {name: archive[name] for name in archive.files}
+            except ValueError as err:  # object arrays: reading them would run pickle
+                raise StateFileError(
+                    f"{path} holds pickled Python objects, which are refused (allow_pickle=False): "
+                    f"a parameter file holds plain arrays only ({err})"
+                ) from err
+            except (EOFError, OSError, zipfile.BadZipFile) as err:
+                raise StateFileError(f"{path} is damaged (truncated or corrupt): {err}") from err
+        self.load_state_dict(state)
         return self
 
     def extra_repr(self) -> str:

@@ -117,7 +117,7 @@ def test_load_state_dict_missing_or_unexpected_keys_changes_nothing():
 def test_load_refuses_pickled_objects(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, **{"layers.0.W": np.array([object()] * 12, dtype=object).reshape(3, 4)})
-    with pytest.raises(ValueError, match="allow_pickle"):
+    with pytest.raises(nn.StateFileError, match=r"pickled Python objects, which are refused \(allow_pickle=False\)"):
         small_model().load(path)
 
 
@@ -207,3 +207,27 @@ def test_load_state_dict_takes_tensors_from_another_model():
     target.load_state_dict(dict(source.named_parameters()))
     x = np.ones((1, 3))
     np.testing.assert_array_equal(target(x).data, source(x).data)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"garbage bytes", "is not an .npz of plain arrays"),
+    (None, "damaged|is not an .npz"),  # a saved file cut in half
+])
+def test_load_of_a_corrupt_or_foreign_file_is_a_named_error_and_changes_nothing(tmp_path, content, message):
+    model = small_model()
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    path = tmp_path / "params.npz"
+    if content is None:
+        saved = small_model().save(tmp_path / "whole.npz").read_bytes()
+        content = saved[: len(saved) // 2]
+    path.write_bytes(content)
+    with pytest.raises(nn.StateFileError, match=message):
+        model.load(path)
+    assert all(np.array_equal(model.state_dict()[k], before[k]) for k in before)
+
+
+def test_load_of_a_plain_npy_array_says_it_is_not_a_parameter_file(tmp_path):
+    path = tmp_path / "array.npy"
+    np.save(path, np.ones((3, 4)))
+    with pytest.raises(nn.StateFileError, match=r"single array of shape \(3, 4\)"):
+        small_model().load(path)
