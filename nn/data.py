@@ -135,6 +135,10 @@ class DownloadError(OSError):
     """No mirror delivered a file (offline, refused, or wrong checksum); the message says where to put it."""
 
 
+class IDXFormatError(ValueError):
+    """An MNIST file is not a whole gzipped IDX file of the expected kind; the message says what was expected."""
+
+
 def default_cache_dir() -> Path:
     """Where downloads go: $SCRATCHGRAD_CACHE, else ~/.cache/scratchgrad, with a `mnist` folder inside."""
     root = os.environ.get("SCRATCHGRAD_CACHE") or Path.home() / ".cache" / "scratchgrad"
@@ -148,15 +152,16 @@ def read_idx(path) -> np.ndarray:
         with gzip.open(path, "rb") as file:
             raw = file.read()
     except (OSError, EOFError) as err:
-        raise ValueError(f"{path} is not a readable gzip file: {err}") from err
+        raise IDXFormatError(f"{path} is not a readable gzip file: {err}") from err
     if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes (header {raw[:4].hex()})")
+        raise IDXFormatError(f"{path} is not an IDX file of unsigned bytes: its magic number is "
+                             f"{raw[:4].hex()}, expected 0000080N (N = number of axes)")
     n_axes = raw[3]
     header = 4 + 4 * n_axes
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_axes))
     expected = int(np.prod(shape)) if shape else 0
     if len(raw) - header != expected:
-        raise ValueError(f"{path}: the header promises shape {shape} ({expected} bytes) but "
+        raise IDXFormatError(f"{path}: the header promises shape {shape} ({expected} bytes) but "
                          f"{len(raw) - header} bytes follow; the file is truncated or damaged")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
@@ -261,7 +266,7 @@ def _load_split(folder: Path, split: str, normalize: bool, flatten: bool, one_ho
     image_file, label_file = (folder / name for name in MNIST_FILES[split])
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise ValueError(f"{image_file} holds images of shape {images.shape} and {label_file} labels of "
+        raise IDXFormatError(f"{image_file} holds images of shape {images.shape} and {label_file} labels of "
                          f"shape {labels.shape}; expected (N, rows, cols) and (N,)")
     x = images.astype(np.float32) / 255.0 if normalize else images.copy()
     x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 1, *images.shape[1:])

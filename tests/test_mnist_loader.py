@@ -11,7 +11,7 @@ import pytest
 
 import nn
 from conftest import require_shared_data
-from nn.data import MNIST_FILES, DownloadError, read_idx
+from nn.data import MNIST_FILES, DownloadError, IDXFormatError, read_idx
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -42,11 +42,19 @@ def test_read_idx_round_trip_and_damaged_files(tmp_path):
     np.testing.assert_array_equal(read_idx(tmp_path / "a.gz"), array)
     with gzip.open(tmp_path / "short.gz", "wb") as file:
         file.write(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"\x01\x02")
-    with pytest.raises(ValueError, match=r"promises shape \(10,\) \(10 bytes\) but 2 bytes follow"):
+    with pytest.raises(IDXFormatError, match=r"promises shape \(10,\) \(10 bytes\) but 2 bytes follow"):
         read_idx(tmp_path / "short.gz")
     (tmp_path / "plain.gz").write_bytes(b"not gzip at all")
-    with pytest.raises(ValueError, match="not a readable gzip file"):
+    with pytest.raises(IDXFormatError, match="not a readable gzip file"):
         read_idx(tmp_path / "plain.gz")
+    whole = gzip.compress(bytes([0, 0, 8, 1]) + (4).to_bytes(4, "big") + b"\x01\x02\x03\x04")
+    (tmp_path / "cut.gz").write_bytes(whole[:-6])  # a download cut short: the gzip stream ends early
+    with pytest.raises(IDXFormatError, match="not a readable gzip file"):
+        read_idx(tmp_path / "cut.gz")
+    with gzip.open(tmp_path / "float.gz", "wb") as file:
+        file.write(bytes([0, 0, 0x0D, 1]) + (1).to_bytes(4, "big") + b"\x00" * 4)
+    with pytest.raises(IDXFormatError, match="magic number is 00000d01, expected 0000080N"):
+        read_idx(tmp_path / "float.gz")
 
 
 def test_the_notes_options(tmp_path):
