@@ -1,0 +1,41 @@
+"""The inputs the workloads train on: two moons for the scalar step, MNIST for the tensor step."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def moons(count: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[list, list]:
+    """nn's two moons as plain Python lists: points [[x, y], ...] and labels +-1.0 (micrograd's demo encoding)."""
+    from nn.data import moons as nn_moons
+    points, classes = nn_moons(count, noise, seed=seed)
+    return points.tolist(), [2.0 * c - 1.0 for c in classes.tolist()]
+
+
+def mnist(count: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """MNIST test images as float64 rows in [0, 1] and integer labels, plus where they came from.
+
+    Falls back to random pixels and labels of the same shapes (timings depend on
+    shapes, not on pixel values) when the notes' data folder is not there.
+    """
+    from nn.data import load_mnist
+    try:
+        images, labels = load_mnist(MNIST_DIR, normalize=False, flatten=True, split="test")
+        images, labels = images[:count], labels[:count].astype(np.int64)
+        source = "MNIST test set (10,000 images)"
+    except FileNotFoundError:
+        rng = np.random.default_rng(0)
+        images = rng.integers(0, 256, size=(count or 10_000, 784), dtype=np.uint8)
+        labels = rng.integers(0, 10, size=count or 10_000).astype(np.int64)
+        source = f"random pixels ({MNIST_DIR} not found)"
+    return images / 255.0, labels, source  # float64, as the notes' arrays
+
+
+def batches(images: np.ndarray, labels: np.ndarray, batch_size: int, count: int, seed: int = 0) -> list:
+    """`count` random mini-batches (x, t), drawn once so that every competitor trains on the same ones."""
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(len(images), batch_size, replace=batch_size > len(images)) for _ in range(count)]
+    return [(np.ascontiguousarray(images[p]), labels[p]) for p in picks]

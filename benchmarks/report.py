@@ -1,0 +1,294 @@
+"""BENCHMARKS.md and benchmarks/chart.png from the measured results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKDOWN = ROOT / "BENCHMARKS.md"
+CHART = ROOT / "benchmarks" / "chart.png"
+
+
+def _time(seconds: float) -> str:
+    """Seconds in the unit that gives 3 significant digits: s, ms or us."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.3g} ns"
+
+
+def _ns(seconds: float) -> str:
+    return f"{seconds * 1e9:.0f} ns"
+
+
+def _table(header: list, rows: list) -> list:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _verdict(met) -> str:
+    return "met" if met else "not met"
+
+
+def targets(r: dict) -> list:
+    """(target, measured, met) for each target of issue 5 that these results can judge."""
+    found = []
+    if "scalar" in r:
+        s = r["scalar"]
+        on = s["step_s"]["ours"] / s["step_s"]["micrograd"]
+        paused = s["step_gc_paused_s"]["ours"] / s["step_gc_paused_s"]["micrograd"]
+        found.append(("Scalar: ours <= 0.10x micrograd (stretch 0.05x)",
+                      f"{on:.3f}x with the garbage collector on, {paused:.3f}x with it paused while timing",
+                      f"{_verdict(on <= 0.10)} / {_verdict(paused <= 0.10)}; stretch {_verdict(on <= 0.05)} / {_verdict(paused <= 0.05)}"))
+        ratio = s["ours_backward_s"] / s["ours_forward_s"]
+        found.append(("Scalar: backward <= 3x forward", f"{ratio:.2f}x", _verdict(ratio <= 3)))
+    if "mnist_default" in r:
+        m = r["mnist_default"]
+        ratio = m["step_s"]["ours"] / m["step_s"]["numpy"]
+        found.append(("Tensor: ours <= 1.15x hand NumPy, default threads (stretch 1.10x)", f"{ratio:.3f}x",
+                      f"{_verdict(ratio <= 1.15)}; stretch {_verdict(ratio <= 1.10)}"))
+        ratio = m["ours_backward_s"] / m["ours_forward_s"]
+        found.append(("Tensor: backward <= 3x forward", f"{ratio:.2f}x", _verdict(ratio <= 3)))
+    if "mnist_single" in r and "pytorch" in r["mnist_single"]["step_s"]:
+        step = r["mnist_single"]["step_s"]
+        found.append(("Tensor, one thread: ours <= PyTorch",
+                      f"ours {step['ours'] / step['numpy']:.3f}x NumPy, PyTorch {step['pytorch'] / step['numpy']:.3f}x",
+                      _verdict(step["ours"] <= step["pytorch"])))
+    if "scaling_graphs" in r:
+        for kind, sizes in r["scaling_graphs"].items():
+            if not kind.startswith("Value"):
+                continue
+            per_node = [v["backward_per_node_s"] for v in sizes.values()]
+            spread = max(per_node) / min(per_node)
+            span = f"{min(map(int, sizes)):.0e} to {max(map(int, sizes)):.0e} nodes"
+            found.append((f"{kind}: backward time per node within 2x from 1e3 to 1e6 nodes",
+                          f"{spread:.2f}x ({span})", _verdict(spread <= 2)))
+    if "memory" in r:
+        growth = r["memory"]["growth"]["ours"]
+        found.append((f"RSS growth < 5% from step {growth['steps'][0]} to {growth['steps'][1]}",
+                      f"{growth['growth'] * 100:+.1f}%", _verdict(growth["growth"] < 0.05)))
+        peak = r["memory"]["peak"]
+        ratio = peak["ours"]["peak_rss_mib"] / peak["numpy"]["peak_rss_mib"]
+        step_ratio = peak["ours"]["step_allocation_peak_mib"] / peak["numpy"]["step_allocation_peak_mib"]
+        found.append(("Peak RSS <= 1.3x hand NumPy", f"{ratio:.2f}x (one step's own allocations: {step_ratio:.2f}x)",
+                      _verdict(ratio <= 1.3)))
+    return found
+
+
+def markdown(r: dict) -> str:
+    m = r["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (`python -m benchmarks.run{' --quick' if r.get('quick') else ''}`) on {m['date']}.",
+        "Competitors run interleaved in one process (A, B, A, B, ...) and the tables give",
+        "medians; a ratio below 1 means scratchgrad is faster. Each section runs in a fresh",
+        "interpreter. Re-run with `make bench`; `python -m benchmarks.run --quick` takes a",
+        "minute or two; `--only scalar mnist_single` re-runs some sections.",
+        "",
+        "![benchmark chart](benchmarks/chart.png)",
+        "",
+        "## Machine",
+        "",
+    ]
+    lines += _table(["", ""], [
+        ["CPU", f"{m['cpu']} ({m['cores']} cores)"], ["OS", m["os"]], ["Python", m["python"]],
+        ["NumPy", f"{m['numpy']} ({m['blas']})"], ["PyTorch", m["torch"]], ["micrograd", m["micrograd"]],
+        ["DeZero", m["dezero"]], ["scratchgrad", m["scratchgrad"]], ["OPENBLAS_CORETYPE", m["OPENBLAS_CORETYPE"]],
+        ["Date", m["date"]],
+    ])
+    found = targets(r)
+    if found:
+        lines += ["## Targets (issue 5)", ""]
+        lines += _table(["Target", "Measured", "Verdict"], found)
+    if "scalar" in r:
+        lines += _scalar(r["scalar"])
+    if "mnist_default" in r or "mnist_single" in r:
+        lines += _mnist(r)
+    if "scaling_graphs" in r or "scaling_sizes" in r:
+        lines += _scaling(r)
+    if "memory" in r:
+        lines += _memory(r["memory"])
+    if "numerical" in r:
+        lines += _numerical(r["numerical"])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _scalar(s: dict) -> list:
+    lines = [
+        "## 1. Scalar graphs: micrograd's demo step",
+        "",
+        "`MLP(2, [16, 16, 1])` on 100 two-moons points, hinge loss plus 1e-4 L2, zero_grad +",
+        "forward + backward, as in micrograd's demo notebook: the same loss code on both",
+        "engines, the same starting weights (ours is `nn.MLP`, one fused `Σwx+b` node per",
+        "neuron). \"floats\" is the same forward pass in plain Python floats, with no graph",
+        "and no backward: the floor. micrograd's closures make every node part of a",
+        "reference cycle, so its graphs are freed only by the cyclic garbage collector,",
+        "whose passes cost more than the arithmetic; the second pair of columns pauses the",
+        "collector while timing (as `timeit` does) to compare the engines' own work.",
+        "",
+    ]
+    on, paused = s["step_s"], s["step_gc_paused_s"]
+    rows = [[name, _time(on[name]), f"{on[name] / on['micrograd']:.3f}x", _time(paused[name]),
+             f"{paused[name] / paused['micrograd']:.3f}x"] for name in ("micrograd", "ours", "floats")]
+    lines += _table(["", "step, GC on", "vs micrograd", "step, GC paused", "vs micrograd"], rows)
+    lines += [f"Graph size: {s['nodes_ours']:,} nodes for ours, {s['nodes_micrograd']:,} for micrograd. "
+              f"Our forward {_time(s['ours_forward_s'])}, backward {_time(s['ours_backward_s'])} "
+              f"(backward/forward {s['ours_backward_s'] / s['ours_forward_s']:.2f}).", ""]
+    return lines
+
+
+def _mnist(r: dict) -> list:
+    lines = [
+        "## 2. Tensor graphs: the notes' two-layer MNIST step",
+        "",
+        "784-50-10, batch 100, ReLU, softmax cross entropy, SGD lr 0.1, float64; forward +",
+        "backward + update, every engine from the same weights on the same 20 mini-batches.",
+        "Hand NumPy is the notes' Affine/Relu/SoftmaxWithLoss layers written tight",
+        "(`benchmarks/hand_numpy.py`: the first Affine skips dX, updates are in place).",
+        "",
+    ]
+    if "mnist_default" in r:
+        d = r["mnist_default"]
+        step = d["step_s"]
+        lines += ["Default threads (the BLAS's own choice on this machine):", ""]
+        lines += _table(["", "step", "vs NumPy"], [[n, _time(step[n]), f"{step[n] / step['numpy']:.3f}x"] for n in step])
+        lines += [f"Our forward {_time(d['ours_forward_s'])}, backward {_time(d['ours_backward_s'])} "
+                  f"(backward/forward {d['ours_backward_s'] / d['ours_forward_s']:.2f}). Data: {d['data']}.", ""]
+    if "mnist_single" in r:
+        step = r["mnist_single"]["step_s"]
+        lines += ["One thread everywhere (OMP_NUM_THREADS=1 before import, torch.set_num_threads(1)),",
+                  "since two thread pools fight over 2 cores:", ""]
+        lines += _table(["", "step", "vs NumPy"], [[n, _time(step[n]), f"{step[n] / step['numpy']:.3f}x"] for n in step])
+    return lines
+
+
+def _scaling(r: dict) -> list:
+    lines = ["## 3. Scaling", ""]
+    if "scaling_graphs" in r:
+        lines += [
+            "Time per node on scalar graphs: a chain (each node the product of the one before",
+            "and a shared weight) and a random graph (each node +, * or tanh of the newest node",
+            "and one drawn uniformly from all earlier ones, so most edges jump far in memory).",
+            "Forward is building the graph; backward is `backward()`: sort and sweep.",
+            "",
+        ]
+        rows = []
+        for kind, sizes in r["scaling_graphs"].items():
+            for size, v in sizes.items():
+                rows.append([kind, f"{v['nodes']:,}", _ns(v["forward_per_node_s"]), _ns(v["backward_per_node_s"])])
+        lines += _table(["graph", "nodes", "forward per node", "backward per node"], rows)
+    if "scaling_sizes" in r:
+        sizes = r["scaling_sizes"]
+        lines += ["Ours / hand NumPy on the MNIST step (default threads) as the net and the batch grow:", ""]
+        rows = [[f"hidden {w}, batch 100", _time(v["numpy_s"]), _time(v["ours_s"]), f"{v['ratio']:.3f}x"]
+                for w, v in sizes["width"].items()]
+        rows += [[f"hidden 50, batch {b}", _time(v["numpy_s"]), _time(v["ours_s"]), f"{v['ratio']:.3f}x"]
+                 for b, v in sizes["batch"].items()]
+        lines += _table(["shape", "NumPy step", "our step", "ratio"], rows)
+    return lines
+
+
+def _memory(mem: dict) -> list:
+    peak, growth = mem["peak"], mem["growth"]
+    lines = [
+        "## 4. Memory",
+        "",
+        "Each figure from a fresh process training the MNIST step. Peak RSS is over 50 steps,",
+        "after loading the data (the peak is reset with Linux's clear_refs first); the step's",
+        "own allocation peak is from tracemalloc, which sees NumPy's arrays.",
+        "",
+    ]
+    rows = [[n, f"{peak[n]['rss_before_steps_mib']:.1f} MiB", f"{peak[n]['peak_rss_mib']:.1f} MiB",
+             f"{peak[n]['step_allocation_peak_mib'] * 1024:.0f} KiB",
+             f"{growth[n]['rss_mib'][0]:.1f} MiB", f"{growth[n]['rss_mib'][1]:.1f} MiB", f"{growth[n]['growth'] * 100:+.1f}%"]
+            for n in peak]
+    steps = growth["ours"]["steps"]
+    lines += _table(["", "RSS before steps", "peak RSS", "one step's allocations", f"RSS at step {steps[0]}",
+                     f"RSS at step {steps[1]}", "growth"], rows)
+    return lines
+
+
+def _numerical(n: dict) -> list:
+    lines = [
+        "## 5. Numerical gradient vs backprop (the notes' point)",
+        "",
+        f"The gradient of the two-layer net's loss on 3 samples with respect to all {n['parameters']:,}",
+        "parameters: by central differences (chapter 4 of the notes: two forward passes per",
+        "parameter, in hand NumPy) and by backprop (chapter 5).",
+        "",
+    ]
+    rows = [["numerical (hand NumPy)", _time(n["numerical_s"]), "1x"],
+            ["backprop (hand NumPy)", _time(n["backprop_numpy_s"]), f"{n['numerical_s'] / n['backprop_numpy_s']:,.0f}x faster"],
+            ["backprop (ours)", _time(n["backprop_ours_s"]), f"{n['numerical_s'] / n['backprop_ours_s']:,.0f}x faster"]]
+    lines += _table(["", "time", ""], rows)
+    diffs = ", ".join(f"{k} {v:.1e}" for k, v in n["mean_abs_diff_numerical_vs_ours"].items())
+    lines += [f"Mean absolute difference per parameter, numerical vs ours: {diffs} (the notes' loss adds",
+              f"1e-7 inside the log, which the backprop formula leaves out). Ours vs hand backprop: at most "
+              f"{n['max_abs_diff_numpy_vs_ours']:.1e}.", ""]
+    return lines
+
+
+def chart(r: dict, path: Path = CHART) -> None:
+    """Four panels: the two step comparisons, time per node by graph size, and the NumPy ratio by shape."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    if "scalar" in r:
+        ax = axes[0][0]
+        s = r["scalar"]
+        names = ["micrograd", "ours", "floats"]
+        on = [s["step_s"][n] * 1e3 for n in names]
+        paused = [s["step_gc_paused_s"][n] * 1e3 for n in names]
+        positions = range(len(names))
+        ax.bar([p - 0.2 for p in positions], on, 0.4, label="GC on")
+        ax.bar([p + 0.2 for p in positions], paused, 0.4, label="GC paused")
+        ax.set_xticks(list(positions), ["micrograd", "scratchgrad", "plain floats\n(forward only)"])
+        ax.set_yscale("log")
+        ax.set_ylabel("ms per step (log)")
+        ax.set_title("Scalar: micrograd's demo step")
+        ax.legend()
+    if "mnist_single" in r:
+        ax = axes[0][1]
+        step = r["mnist_single"]["step_s"]
+        names = list(step)
+        ax.bar(names, [step[n] * 1e6 for n in names], color="tab:gray")
+        if "mnist_default" in r:
+            default = r["mnist_default"]["step_s"]
+            ax.bar([n + "\n(default threads)" for n in default], [default[n] * 1e6 for n in default], color="tab:blue")
+        ax.set_ylabel("us per step")
+        ax.set_title("Tensor: MNIST 784-50-10 step (gray: one thread)")
+        ax.tick_params(axis="x", labelsize=8)
+    if "scaling_graphs" in r:
+        ax = axes[1][0]
+        for kind, sizes in r["scaling_graphs"].items():
+            ax.plot([v["nodes"] for v in sizes.values()], [v["backward_per_node_s"] * 1e9 for v in sizes.values()],
+                    marker="o", label=kind)
+        ax.set_xscale("log")
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("nodes")
+        ax.set_ylabel("backward ns per node")
+        ax.set_title("Backward time per node")
+        ax.legend()
+    if "scaling_sizes" in r:
+        ax = axes[1][1]
+        sizes = r["scaling_sizes"]
+        ax.plot([int(w) for w in sizes["width"]], [v["ratio"] for v in sizes["width"].values()], marker="o",
+                label="hidden width (batch 100)")
+        ax.plot([int(b) for b in sizes["batch"]], [v["ratio"] for v in sizes["batch"].values()], marker="s",
+                label="batch size (hidden 50)")
+        ax.axhline(1.0, color="gray", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("hidden width or batch size")
+        ax.set_ylabel("our step / hand NumPy step")
+        ax.set_title("Ours vs hand NumPy by shape (default threads)")
+        ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def write(r: dict) -> None:
+    MARKDOWN.write_text(markdown(r))
+    chart(r)
