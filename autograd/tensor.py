@@ -76,6 +76,9 @@ class Op:
 
     symbol = "?"
     needs_input_grad: tuple = ()
+    # True when backward returns only new arrays that nothing else holds: a leaf then keeps its
+    # gradient as it is instead of copying it (W1's 784x50 gradient: 8 us of a 400 us MNIST step).
+    fresh_gradients = False
 
     def __call__(self, *inputs) -> "Tensor":
         if self.needs_input_grad:  # this instance already backs a node: a reused op records a fresh copy
@@ -141,6 +144,7 @@ class Sub(Op):
 
 class Mul(Op):
     symbol = "×"
+    fresh_gradients = True
 
     def forward(self, a, b):
         return a * b
@@ -153,6 +157,7 @@ class Mul(Op):
 
 class Div(Op):
     symbol = "÷"
+    fresh_gradients = True
 
     def forward(self, a, b):
         return a / b
@@ -165,6 +170,7 @@ class Div(Op):
 
 class Neg(Op):
     symbol = "−"
+    fresh_gradients = True
 
     def forward(self, a):
         return -a
@@ -175,6 +181,8 @@ class Neg(Op):
 
 class PowConst(Op):
     """x ** c for a fixed number c."""
+
+    fresh_gradients = True
 
     def __init__(self, exponent: float):
         self.exponent = exponent
@@ -193,6 +201,7 @@ class Pow(Op):
     """x ** y with a tensor exponent: d/dx = y x^(y-1), d/dy = x^y ln x."""
 
     symbol = "**"
+    fresh_gradients = True
 
     def forward(self, a, b):
         return a ** b
@@ -206,6 +215,7 @@ class Pow(Op):
 # ---- elementwise functions ------------------------------------------------
 class Exp(Op):
     symbol = "exp"
+    fresh_gradients = True
 
     def forward(self, a):
         return np.exp(a)
@@ -216,6 +226,7 @@ class Exp(Op):
 
 class Log(Op):
     symbol = "log"
+    fresh_gradients = True
 
     def forward(self, a):
         return np.log(a)
@@ -226,6 +237,7 @@ class Log(Op):
 
 class Tanh(Op):
     symbol = "tanh"
+    fresh_gradients = True
 
     def forward(self, a):
         return np.tanh(a)
@@ -238,6 +250,7 @@ class Sigmoid(Op):
     """Fused for stability: exp(-|x|) never overflows, where 1/(1+exp(-x)) would at x = -1000."""
 
     symbol = "σ"
+    fresh_gradients = True
 
     def forward(self, a):
         e = np.exp(-np.abs(a))
@@ -250,6 +263,7 @@ class Sigmoid(Op):
 
 class Relu(Op):
     symbol = "ReLU"
+    fresh_gradients = True
 
     def forward(self, a):
         return np.maximum(a, 0.0)
@@ -262,6 +276,7 @@ class Where(Op):
     """Pick from a where `condition` holds, else from b; the condition gets no gradient."""
 
     symbol = "where"
+    fresh_gradients = True
 
     def __init__(self, condition):
         self.condition = np.asarray(condition, dtype=bool)
@@ -323,6 +338,7 @@ class Max(Op):
     tied elements (as `torch.amax`), so it still sums to the upstream gradient."""
 
     symbol = "max"
+    fresh_gradients = True
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -386,6 +402,7 @@ class GetItem(Op):
     """x[index] with slices, integers, masks and integer arrays."""
 
     symbol = "[]"
+    fresh_gradients = True
 
     def __init__(self, index):
         self.index = index
@@ -706,9 +723,10 @@ class Tensor:
                     for parent_grad in parent_grads:
                         if parent_grad is not None:
                             _check_finite(_array_of(parent_grad), node._op, node.parents, "backward gradients")
+                owned = node._op.fresh_gradients and _all_distinct(parent_grads)
                 for parent, parent_grad in zip(node.parents, parent_grads):
                     if parent_grad is not None:
-                        _accumulate(parent, parent_grad)
+                        _accumulate(parent, parent_grad, owned)
 
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20, prefix="Tensor(")
@@ -720,13 +738,21 @@ class Tensor:
         return f"Tensor({body}{extras})"
 
 
-def _accumulate(node: Tensor, grad) -> None:
+def _all_distinct(grads) -> bool:
+    """True when no array appears twice among one op's gradients (None aside)."""
+    arrays = [id(g) for g in grads if g is not None]
+    return len(set(arrays)) == len(arrays)
+
+
+def _accumulate(node: Tensor, grad, owned: bool = False) -> None:
+    """Add `grad` to node.grad; `owned`: grad is a new array of the node's own (see Op.fresh_gradients)."""
     total = grad if node.grad is None else node.grad + grad
     if isinstance(total, Tensor):  # create_graph: the gradient is a node of its own graph
         node.grad = total
     elif node.parents:
         node.grad = np.asarray(total)  # arithmetic on 0-d arrays gives NumPy scalars; .grad is always an array
-    elif total is grad or type(total) is not np.ndarray or total.dtype != node.data.dtype:
+    elif (total is grad and not (owned and total.base is None)) or type(total) is not np.ndarray \
+            or total.dtype != node.data.dtype:
         # A leaf owns its gradient, an array in its own dtype (as in PyTorch): rules hand on views and
         # shared arrays (a + b gives both the same one), which an in-place edit of one .grad would corrupt.
         node.grad = np.array(total, dtype=node.data.dtype)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Value, no_grad, topological_order
+from autograd import Op, Tensor, Value, no_grad, topological_order
 
 
 def test_weighted_sum_takes_numbers_mixed_with_values_as_constants():
@@ -53,3 +53,44 @@ def test_topological_order_matches_a_recursive_depth_first_walk():
 
     assert topological_order(e) == recursive(e, {e}, [])
 
+
+
+def test_leaf_gradients_kept_without_a_copy_are_still_their_own():
+    # Ops with fresh_gradients hand a leaf a new array; editing one leaf's .grad in place must not
+    # reach another leaf's gradient, an intermediate's, or the upstream gradient passed in.
+    x = Tensor(np.array([[1.0, -2.0], [3.0, 4.0]]), requires_grad=True)
+    w = Tensor(np.array([0.5, -1.5]), requires_grad=True)
+    product = x * w          # w is broadcast: its gradient is summed (a view of a new array)
+    out = product.relu() * x  # x reaches out twice: its two contributions are added
+    upstream = np.ones((2, 2))
+    out.backward(upstream)
+    expected_x = (x.data * w.data > 0) * x.data * w.data + np.maximum(x.data * w.data, 0)
+    expected_w = ((x.data * w.data > 0) * x.data * x.data).sum(axis=0)
+    np.testing.assert_allclose(x.grad, expected_x)
+    np.testing.assert_allclose(w.grad, expected_w)
+    saved = {name: t.grad.copy() for name, t in [("product", product), ("out", out)]}
+    x.grad += 100.0
+    w.grad += 100.0
+    np.testing.assert_array_equal(upstream, np.ones((2, 2)))
+    np.testing.assert_array_equal(product.grad, saved["product"])
+    np.testing.assert_array_equal(out.grad, saved["out"])
+    assert not np.shares_memory(x.grad, w.grad)
+
+
+def test_an_op_that_gives_one_array_to_two_inputs_gets_it_copied():
+    class Twice(Op):
+        """y = a + b, whose backward (wrongly, for this test) claims fresh arrays and hands out g twice."""
+        symbol = "twice"
+        fresh_gradients = True
+
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, g, a, b, out):
+            shared = g * 1.0
+            return shared, shared
+
+    a = Tensor(np.zeros(3), requires_grad=True)
+    b = Tensor(np.zeros(3), requires_grad=True)
+    Twice()(a, b).backward(np.ones(3))
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
