@@ -18,9 +18,10 @@ def time_interleaved(competitors: dict, rounds: int, min_sample_s: float = 0.02,
     Taking turns spreads any drift of the machine's speed (other processes, heat,
     frequency scaling) over all competitors alike. Each sample times as many calls
     as it takes to last `min_sample_s`, so the clock's resolution does not matter.
-    With `pause_gc` the cyclic garbage collector is off while a sample runs (as
-    `timeit` does) and collects, untimed, before each sample: this measures the
-    engine's own work without the collector's passes over the heap.
+    The cyclic garbage collector collects, untimed, before each sample, so no
+    competitor pays for another's garbage. With `pause_gc` it is also off while a
+    sample runs (as `timeit` does): this measures the engine's own work without
+    the collector's passes over the heap.
     Returns {name: [seconds per call, one per round]}.
     """
     calls_per_sample = {}
@@ -35,8 +36,8 @@ def time_interleaved(competitors: dict, rounds: int, min_sample_s: float = 0.02,
     for _ in range(rounds):
         for name, function in competitors.items():
             calls = calls_per_sample[name]
+            gc.collect()
             if pause_gc:
-                gc.collect()
                 gc.disable()
             start = time.perf_counter()
             for _ in range(calls):

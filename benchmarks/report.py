@@ -20,6 +20,11 @@ def _ns(seconds: float) -> str:
     return f"{seconds * 1e9:.0f} ns"
 
 
+def _by_size(sizes: dict) -> list:
+    """(size, value) pairs in increasing size (JSON turns the integer keys into strings)."""
+    return sorted(sizes.items(), key=lambda item: int(item[0]))
+
+
 def _table(header: list, rows: list) -> list:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -168,23 +173,26 @@ def _scaling(r: dict) -> list:
     if "scaling_graphs" in r:
         lines += [
             "Time per node on scalar graphs: a chain (each node the product of the one before",
-            "and a shared weight) and a random graph (each node +, * or tanh of the newest node",
-            "and one drawn uniformly from all earlier ones, so most edges jump far in memory).",
-            "Forward is building the graph; backward is `backward()`: sort and sweep.",
+            "and a shared weight); a random graph (each node +, * or tanh of the newest node",
+            "and one drawn uniformly from all earlier ones, so most edges jump far in memory);",
+            "the same with the partner drawn from the newest 1,000 nodes (edges that stay close",
+            "in memory, as in a network). Forward is building the graph (the cyclic garbage",
+            "collector's passes over the growing heap included); backward is `backward()`:",
+            "sort and sweep.",
             "",
         ]
         rows = []
         for kind, sizes in r["scaling_graphs"].items():
-            for size, v in sizes.items():
+            for size, v in _by_size(sizes):
                 rows.append([kind, f"{v['nodes']:,}", _ns(v["forward_per_node_s"]), _ns(v["backward_per_node_s"])])
         lines += _table(["graph", "nodes", "forward per node", "backward per node"], rows)
     if "scaling_sizes" in r:
         sizes = r["scaling_sizes"]
         lines += ["Ours / hand NumPy on the MNIST step (default threads) as the net and the batch grow:", ""]
         rows = [[f"hidden {w}, batch 100", _time(v["numpy_s"]), _time(v["ours_s"]), f"{v['ratio']:.3f}x"]
-                for w, v in sizes["width"].items()]
+                for w, v in _by_size(sizes["width"])]
         rows += [[f"hidden 50, batch {b}", _time(v["numpy_s"]), _time(v["ours_s"]), f"{v['ratio']:.3f}x"]
-                 for b, v in sizes["batch"].items()]
+                 for b, v in _by_size(sizes["batch"])]
         lines += _table(["shape", "NumPy step", "our step", "ratio"], rows)
     return lines
 
@@ -256,28 +264,27 @@ def chart(r: dict, path: Path = CHART) -> None:
         ax.bar(names, [step[n] * 1e6 for n in names], color="tab:gray")
         if "mnist_default" in r:
             default = r["mnist_default"]["step_s"]
-            ax.bar([n + "\n(default threads)" for n in default], [default[n] * 1e6 for n in default], color="tab:blue")
+            ax.bar([n + "\n(default)" for n in default], [default[n] * 1e6 for n in default], color="tab:blue")
         ax.set_ylabel("us per step")
-        ax.set_title("Tensor: MNIST 784-50-10 step (gray: one thread)")
+        ax.set_title("Tensor: MNIST step (gray: one thread, blue: default)")
         ax.tick_params(axis="x", labelsize=8)
     if "scaling_graphs" in r:
         ax = axes[1][0]
         for kind, sizes in r["scaling_graphs"].items():
-            ax.plot([v["nodes"] for v in sizes.values()], [v["backward_per_node_s"] * 1e9 for v in sizes.values()],
-                    marker="o", label=kind)
+            points = [v for _, v in _by_size(sizes)]
+            ax.plot([v["nodes"] for v in points], [v["backward_per_node_s"] * 1e9 for v in points], marker="o", label=kind)
         ax.set_xscale("log")
-        ax.set_ylim(bottom=0)
+        ax.set_yscale("log")
         ax.set_xlabel("nodes")
-        ax.set_ylabel("backward ns per node")
+        ax.set_ylabel("backward ns per node (log)")
         ax.set_title("Backward time per node")
         ax.legend()
     if "scaling_sizes" in r:
         ax = axes[1][1]
         sizes = r["scaling_sizes"]
-        ax.plot([int(w) for w in sizes["width"]], [v["ratio"] for v in sizes["width"].values()], marker="o",
-                label="hidden width (batch 100)")
-        ax.plot([int(b) for b in sizes["batch"]], [v["ratio"] for v in sizes["batch"].values()], marker="s",
-                label="batch size (hidden 50)")
+        for key, marker, label in (("width", "o", "hidden width (batch 100)"), ("batch", "s", "batch size (hidden 50)")):
+            points = _by_size(sizes[key])
+            ax.plot([int(k) for k, _ in points], [v["ratio"] for _, v in points], marker=marker, label=label)
         ax.axhline(1.0, color="gray", linewidth=0.8)
         ax.set_xscale("log")
         ax.set_xlabel("hidden width or batch size")

@@ -99,6 +99,10 @@ def run(quick: bool = False) -> dict:
     loss_ours, loss_theirs = our_forward(), demo_loss(theirs, MicrogradValue, points, labels)
     if abs(loss_ours.data - loss_theirs.data) > 1e-9 * max(1.0, abs(loss_theirs.data)):
         raise RuntimeError(f"the engines disagree on the demo loss: ours {loss_ours.data}, micrograd {loss_theirs.data}")
+    our_step(), micrograd_step()
+    gradient_gap = max(abs(a.grad - b.grad) for a, b in zip(ours.parameters(), theirs.parameters()))
+    if gradient_gap > 1e-9:
+        raise RuntimeError(f"the engines disagree on the gradients by up to {gradient_gap}")
 
     rounds = 5 if quick else 15
     competitors = {"micrograd": micrograd_step, "ours": our_step, "floats": floats}
@@ -123,6 +127,7 @@ def run(quick: bool = False) -> dict:
         "ours_backward_s": statistics.median(backward_times),
         "nodes_ours": _node_count(loss_ours),
         "nodes_micrograd": _node_count_micrograd(loss_theirs),
+        "gradient_gap": gradient_gap,
         "rounds": rounds,
     }
 

@@ -18,6 +18,7 @@ from .hand_numpy import init_params
 GRAPH_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 WIDTHS = (50, 100, 200, 500, 1000, 2000)
 BATCH_SIZES = (1, 10, 100, 1000)
+LOCAL_WINDOW = 1000
 
 
 def value_chain(size: int):
@@ -29,19 +30,22 @@ def value_chain(size: int):
     return node
 
 
-def random_graph(size: int, seed: int = 0):
-    """Each new node is +, * or tanh of the newest node and one drawn from all earlier ones.
+def random_graph(size: int, seed: int = 0, window: int | None = None):
+    """Each new node is +, * or tanh of the newest node and one drawn from earlier ones.
 
     Always using the newest node keeps every node an ancestor of the root; the
     random partner gives nodes many children and long-range edges; tanh keeps
-    the values from running off to infinity.
+    the values from running off to infinity. The partner is drawn from all
+    earlier nodes, or from the newest `window` of them (edges that stay close in
+    memory, as in a network's layers).
     """
     from autograd import Value
     rng = random.Random(seed)
     nodes = [Value(rng.uniform(-1, 1)) for _ in range(min(100, size // 10))]
     newest = nodes[-1]
     while len(nodes) < size:
-        partner = nodes[rng.randrange(len(nodes))]
+        oldest = 0 if window is None else max(0, len(nodes) - window)
+        partner = nodes[rng.randrange(oldest, len(nodes))]
         kind = rng.random()
         newest = newest * partner if kind < 0.4 else (newest + partner if kind < 0.8 else newest.tanh())
         nodes.append(newest)
@@ -78,11 +82,14 @@ def _per_node(build, size: int, repeats: int) -> dict:
 def run_graphs(quick: bool = False) -> dict:
     """Seconds per node, forward (building) and backward, for each graph kind and size."""
     sizes = GRAPH_SIZES[:3] if quick else GRAPH_SIZES
-    results = {"Value chain": {}, "Value random graph": {}, "Tensor chain (1 element)": {}}
+    results = {"Value chain": {}, "Value random graph": {}, "Value random graph, local edges": {},
+               "Tensor chain (1 element)": {}}
     for size in sizes:
         repeats = max(3, min(20, 2_000_000 // (size * 20)))
         results["Value chain"][size] = _per_node(value_chain, size, repeats)
         results["Value random graph"][size] = _per_node(random_graph, size, repeats)
+        results["Value random graph, local edges"][size] = _per_node(
+            lambda n: random_graph(n, window=LOCAL_WINDOW), size, repeats)
         if size <= 100_000:  # a million Tensors would take gigabytes, for no new information
             results["Tensor chain (1 element)"][size] = _per_node(tensor_chain, size, repeats)
     return results
