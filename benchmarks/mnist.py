@@ -127,7 +127,7 @@ def run_default_threads(quick: bool = False) -> dict:
     steps = {"numpy": numpy_stepper(params, data)}
     ours, net, cycle = our_stepper(params, data)
     steps["ours"] = ours
-    rounds = 7 if quick else 25
+    rounds = 7 if quick else 41
     result = {"step_s": _medians(steps, rounds), "data": source}
     result.update(_forward_backward(net, cycle, 50 if quick else 200))
     return result
