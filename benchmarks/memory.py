@@ -4,7 +4,7 @@ A process's peak resident set size (ru_maxrss) only ever grows, so every
 measurement runs in a subprocess of its own: `python -m benchmarks.memory
 {peak,growth} {ours,numpy}` prints one JSON line.
 - peak: load the data, build the net, reset the peak (Linux's clear_refs), train
-  50 steps; report the peak RSS during the steps, the RSS before them, and one
+  50 steps (20 with --quick); report the peak RSS during the steps, the RSS before them, and one
   step's own peak allocation (tracemalloc, which NumPy reports its arrays to).
 - growth: train 5,000 steps and report the RSS at step 500 and at step 5,000: a
   graph that is not freed, or gradients that pile up, would show here.
@@ -26,7 +26,7 @@ from .hand_numpy import init_params
 MIB = 2 ** 20
 
 
-def _stepper(engine: str, quick: bool):
+def _stepper(engine: str):
     from .mnist import numpy_stepper, our_stepper
     images, labels, _ = mnist()
     data = batches(images, labels, 100, 20)
@@ -55,10 +55,10 @@ def _peak_rss() -> int:
 
 
 def measure_peak(engine: str, quick: bool = False) -> dict:
-    step = _stepper(engine, quick)
+    step = _stepper(engine)
     before = psutil.Process().memory_info().rss
     since_setup = _reset_peak_rss()
-    for _ in range(50):
+    for _ in range(20 if quick else 50):
         step()
     peak = _peak_rss()
     tracemalloc.start()
@@ -72,7 +72,7 @@ def measure_peak(engine: str, quick: bool = False) -> dict:
 
 
 def measure_growth(engine: str, quick: bool = False) -> dict:
-    step = _stepper(engine, quick)
+    step = _stepper(engine)
     process = psutil.Process()
     checkpoints = (50, 500) if quick else (500, 5000)
     rss = {}
