@@ -4,8 +4,9 @@ A process's peak resident set size (ru_maxrss) only ever grows, so every
 measurement runs in a subprocess of its own: `python -m benchmarks.memory
 {peak,growth} {ours,numpy}` prints one JSON line.
 - peak: load the data, build the net, reset the peak (Linux's clear_refs), train
-  50 steps (20 with --quick); report the peak RSS during the steps, the RSS before them, and one
-  step's own peak allocation (tracemalloc, which NumPy reports its arrays to).
+  50 steps (20 with --quick); report the peak RSS during the steps, the RSS
+  before them, and one step's own peak allocation (tracemalloc, which NumPy
+  reports its arrays to).
 - growth: train 5,000 steps and report the RSS at step 500 and at step 5,000: a
   graph that is not freed, or gradients that pile up, would show here.
 """
