@@ -119,10 +119,12 @@ that keeps its softmax for backward (16 -> 4 us).
 
 def markdown(r: dict) -> str:
     m = r["machine"]
+    quick = [name for name, was_quick in r.get("quick_sections", {}).items() if was_quick]
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`python -m benchmarks.run{' --quick' if r.get('quick') else ''}`) on {m['date']}.",
+        f"Written by `make bench` (`python -m benchmarks.run`) on {m['date']}"
+        + (f"; with --quick: {', '.join(quick)}." if quick else "."),
         "Competitors run interleaved in one process (A, B, A, B, ...) and the tables give",
         "medians; a ratio below 1 means scratchgrad is faster. Each section runs in a fresh",
         "interpreter. Re-run with `make bench`; `python -m benchmarks.run --quick` takes a",

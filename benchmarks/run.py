@@ -80,9 +80,9 @@ def main(argv=None) -> None:
             print(f"benchmarks: {name} ...", flush=True)
             results[name], seconds = run_section(name, args.quick)
             results.setdefault("section_seconds", {})[name] = round(seconds, 1)
+            results.setdefault("quick_sections", {})[name] = args.quick
             print(f"benchmarks: {name} took {seconds:.0f} s", flush=True)
         results["machine"] = machine_info()
-        results["quick"] = args.quick
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     report.write(results)
     print(f"benchmarks: wrote {report.MARKDOWN} and {report.CHART}")
