@@ -22,7 +22,10 @@ demo: $(VENV)/.installed-plot
 test: $(VENV)/.installed-dev,plot
 	$(PYTHON) -m pytest -q -p no:cacheprovider
 
+# PyTorch is a peer, not a dependency: 2.13.0 (a CPU build on this project's machines); without it its column is left out.
 bench: $(VENV)/.installed-bench,plot
+	@$(PYTHON) -c 'import torch' 2>/dev/null || $(PYTHON) -m pip install -q torch==2.13.0 || \
+		echo "PyTorch could not be installed: the benchmarks leave its column out"
 	$(PYTHON) -m benchmarks.run
 
 clean:
