@@ -12,9 +12,8 @@ apple_orange_steps/index.html (backprop one node at a time).
 """
 from pathlib import Path
 
-import viz
 from autograd import Value
-from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_graph_pictures
+from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_backprop_steps, save_graph_pictures
 
 
 def apple_orange():
@@ -42,10 +41,7 @@ def main(out_dir: Path = DEFAULT_OUT):
     ]
     for path in pictures:
         print(f"picture:  {path}")
-    try:
-        print(f"steps:    {viz.render_backprop_steps(price, Path(out_dir) / 'apple_orange_steps')}")
-    except viz.GraphvizNotFoundError as missing_dot:
-        print(missing_dot)
+    save_backprop_steps(price, out_dir, "apple_orange")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,8 @@ which steps through backprop one node at a time.
 """
 from pathlib import Path
 
-import viz
 from autograd import Value
-from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_graph_pictures
+from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_backprop_steps, save_graph_pictures
 
 
 def apple_shopping():
@@ -34,10 +33,7 @@ def main(out_dir: Path = DEFAULT_OUT):
         print(f"backward: d price / d {name:<11} = {nodes[name].grad:.6g}")
     for path in save_graph_pictures(nodes["price"], out_dir, "apple_shopping"):
         print(f"picture:  {path}")
-    try:
-        print(f"steps:    {viz.render_backprop_steps(nodes['price'], Path(out_dir) / 'apple_shopping_steps')}")
-    except viz.GraphvizNotFoundError as missing_dot:
-        print(missing_dot)
+    save_backprop_steps(nodes["price"], out_dir, "apple_shopping")
 
 
 if __name__ == "__main__":

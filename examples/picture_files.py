@@ -25,3 +25,11 @@ def save_graph_pictures(root, out_dir: Path, stem: str, **options) -> list:
             print(missing_dot)
             return [missing_dot.dot_source_path]
     return written
+
+
+def save_backprop_steps(root, out_dir: Path, stem: str) -> None:
+    """The step-through page of `root`'s backward sweep in out_dir/stem_steps, or why it could not be drawn."""
+    try:
+        print(f"steps:    {viz.render_backprop_steps(root, Path(out_dir) / f'{stem}_steps')}")
+    except viz.GraphvizNotFoundError as missing_dot:
+        print(missing_dot)
