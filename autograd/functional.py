@@ -24,8 +24,7 @@ def _as_leaf(x):
         return x
     if isinstance(x, numbers.Real):
         return Value(x)
-    return Tensor(np.array(x, dtype=np.float64 if np.asarray(x).dtype.kind != "f" else None),
-                  requires_grad=True)
+    return Tensor(np.array(x), requires_grad=True)  # a copy: the caller's array is never touched
 
 
 def _is_scalar_output(out) -> bool:
@@ -80,6 +79,8 @@ def _transform(f, argnums, with_value):
 
 def _backward_keeping_grads(out, inputs, create_graph):
     """d out / d input for each input, via backward, restoring every `.grad` in the graph afterwards."""
+    # A walk of its own to save the gradients backward will overwrite: a transform must not
+    # disturb what the caller's own backward() left in `.grad` (parameters, outer transforms).
     graph = topological_order(out) if isinstance(out, (Value, Tensor)) else []
     saved = [(node, node.grad) for node in graph]
     saved_inputs = [(x, x.grad) for x in inputs]
