@@ -7,7 +7,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, settings  # noqa: E402
+from oracle import INSTALL_HINT, SKIP_REASON, import_torch  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -28,6 +29,26 @@ def require_shared_data(*relative_paths: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch as the float64 oracle; the test skips (fails where required) without it. See oracle.py."""
+    return import_torch()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end that counts the oracle tests skipped for want of PyTorch."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if SKIP_REASON in str(getattr(report, "longrepr", ""))]
+    if skipped:
+        terminalreporter.config._oracle_skipped = len(skipped)
+
+
+def pytest_unconfigure(config):
+    skipped = getattr(config, "_oracle_skipped", 0)
+    if skipped:
+        print(f"oracle: {skipped} tests against PyTorch were skipped (not installed); to run them: {INSTALL_HINT}")
 
 
 @pytest.fixture

@@ -111,8 +111,7 @@ def test_random_programs_match_the_numerical_gradient(program):
 
 
 @given(program=programs())
-def test_random_programs_match_pytorch_float64(program):
-    torch = pytest.importorskip("torch", reason="PyTorch is the float64 oracle; CI installs it")
+def test_random_programs_match_pytorch_float64(program, torch):
     arrays, instructions, weights = program
     ours_inputs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
     ours = run_ours(ours_inputs, instructions, weights)

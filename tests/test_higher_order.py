@@ -256,14 +256,8 @@ def test_create_graph_gradients_are_nodes_that_differentiate_again():
     np.testing.assert_allclose(x.grad, 6 * x.data)
 
 
-
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is the float64 oracle for double backward")
-
-
-@given(hnp.arrays(np.float64, 3, elements=st.floats(-1.5, 1.5)))
-def test_second_derivatives_match_pytorch_double_backward(x):
-    torch = _torch()
+@given(x=hnp.arrays(np.float64, 3, elements=st.floats(-1.5, 1.5)))
+def test_second_derivatives_match_pytorch_double_backward(x, torch):
     ours = hessian(lambda t: (t.sigmoid() * t.exp()).sum() * (t ** 2).sum() + (t[0] / (1.5 + t[1].tanh())))(x)
     xt = torch.tensor(x, dtype=torch.float64)
 
@@ -274,9 +268,8 @@ def test_second_derivatives_match_pytorch_double_backward(x):
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
 
 
-@given(st.floats(-2.0, 2.0))
-def test_value_third_derivative_matches_pytorch(x):
-    torch = _torch()
+@given(x=st.floats(-2.0, 2.0))
+def test_value_third_derivative_matches_pytorch(x, torch):
     f = lambda v: (v * v.sigmoid()).tanh() + v.exp() / (2 + v * v)  # noqa: E731
     ours = grad(grad(grad(f)))(x)
     xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)

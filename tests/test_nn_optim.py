@@ -2,7 +2,6 @@
 on Tensor and on Value parameters."""
 import numpy as np
 import pytest
-import torch
 
 import nn
 from autograd import Tensor, Value
@@ -97,23 +96,23 @@ def test_optimizer_on_values_matches_the_tensor_path(name, optimizer_class, opti
 
 TORCH_CASES = [
     ("SGD momentum + decay", nn.optim.SGD, {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01},
-     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01)),
-    ("Momentum", nn.optim.Momentum, {"lr": 0.05}, lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
-    ("AdaGrad", nn.optim.AdaGrad, {"lr": 0.05}, lambda ps: torch.optim.Adagrad(ps, lr=0.05, eps=1e-7)),
-    ("RMSProp", nn.optim.RMSProp, {"lr": 0.05}, lambda ps: torch.optim.RMSprop(ps, lr=0.05, alpha=0.99, eps=1e-7)),
+     lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01)),
+    ("Momentum", nn.optim.Momentum, {"lr": 0.05}, lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
+    ("AdaGrad", nn.optim.AdaGrad, {"lr": 0.05}, lambda torch, ps: torch.optim.Adagrad(ps, lr=0.05, eps=1e-7)),
+    ("RMSProp", nn.optim.RMSProp, {"lr": 0.05}, lambda torch, ps: torch.optim.RMSprop(ps, lr=0.05, alpha=0.99, eps=1e-7)),
     ("Adam", nn.optim.Adam, {"lr": 0.05, "weight_decay": 0.001},
-     lambda ps: torch.optim.Adam(ps, lr=0.05, weight_decay=0.001)),
+     lambda torch, ps: torch.optim.Adam(ps, lr=0.05, weight_decay=0.001)),
 ]
 
 
 @pytest.mark.parametrize("name, ours_class, options, torch_factory", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
-def test_optimizer_trajectory_matches_torch_optim(name, ours_class, options, torch_factory):
+def test_optimizer_trajectory_matches_torch_optim(name, ours_class, options, torch_factory, torch):
     rng = np.random.default_rng(0)
     A, y, w0 = rng.normal(size=(6, 3)), rng.normal(size=6), rng.normal(size=3)
     w = Tensor(w0.copy(), requires_grad=True)
     ours = ours_class([w], **options)
     torch_w = torch.tensor(w0.copy(), requires_grad=True)
-    theirs = torch_factory([torch_w])
+    theirs = torch_factory(torch, [torch_w])
     for _ in range(20):
         ours.zero_grad()
         (((Tensor(A) @ w - y) ** 2).sum() + (w ** 4).sum()).backward()
