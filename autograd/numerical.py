@@ -51,9 +51,19 @@ def numerical_grad(f, x, h: float = 1e-4):
         if isinstance(x, numbers.Real):
             return (_as_scalar(f(x + h)) - _as_scalar(f(x - h))) / (2 * h)
         if isinstance(x, Tensor):
-            return _array_central_difference(lambda _: f(x), x.data, h)
+            return _tensor_central_difference(f, x, h)
         array = np.array(x, dtype=np.float64)  # a copy: the caller's array is never touched
         return _array_central_difference(f, array, h)
+
+
+def _tensor_central_difference(f, x: Tensor, h: float) -> np.ndarray:
+    """Nudge a writable copy of the tensor's (read-only) array; the tensor gets its own array back after."""
+    original, version = x._data, x._version
+    x._data = np.array(original)
+    try:
+        return _array_central_difference(lambda _: f(x), x._data, h)
+    finally:
+        x._data, x._version = original, version  # the same numbers as before: no change to report
 
 
 def _array_central_difference(f, array: np.ndarray, h: float) -> np.ndarray:

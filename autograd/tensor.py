@@ -12,6 +12,11 @@ never gets a gradient unless it asked for one.
 
 Floating-point faults follow NumPy (IEEE): log(0) = -inf, 0/0 = nan, with NumPy's
 RuntimeWarning.
+
+A tensor's array is read-only, so no write can change what a recorded graph saved for
+backward: `t.data[0] = 1` raises NumPy's "assignment destination is read-only". New
+numbers come in through `t.data = array`, which counts as a change (the version goes
+up), and backward refuses a graph whose inputs or outputs changed after it was recorded.
 """
 from __future__ import annotations
 
@@ -94,6 +99,7 @@ class Op:
             raise ShapeError(f"{type(self).__name__} ('{self.symbol}') cannot take inputs of shapes {shapes}: {err}") from err
         if type(data) is not np.ndarray:  # full reductions and scalar indexing give NumPy scalars; keep .data an array
             data = np.asarray(data)
+        data.flags.writeable = False  # what a graph saved for backward cannot be changed behind its back
         if _anomaly_mode.get():
             _check_finite(data, self, inputs, "forward result")
         out = Tensor._wrap(data)
@@ -500,7 +506,7 @@ class Tensor:
     __array_ufunc__ = None  # make NumPy hand `ndarray * Tensor` to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None, dtype=None):
-        self._data = _as_float_array(data, dtype)
+        self._data = _read_only(_as_float_array(data, dtype))
         self._version = 0
         self._saved_versions = ()
         self.grad = None
@@ -534,13 +540,13 @@ class Tensor:
     # ---- properties -------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The array itself (not a copy)."""
+        """The array itself (not a copy), read-only: set `t.data = new_array` to change the numbers."""
         return self._data
 
     @data.setter
     def data(self, array) -> None:
-        # `t.data = ...` and `t.data -= ...` count as changes: backward refuses a graph that used the old values.
-        self._data = array if type(array) is np.ndarray and array.dtype.kind == "f" else _as_float_array(array, None)
+        # A change: backward refuses any graph recorded with the old numbers.
+        self._data = _read_only(_as_float_array(array, None))
         self._version += 1
 
     @property
@@ -666,6 +672,7 @@ class Tensor:
         return Tensor._wrap(self.data)
 
     def numpy(self) -> np.ndarray:
+        """The array itself, read-only (`np.array(t.numpy())` for a copy you can write to)."""
         return self.data
 
     def item(self) -> float:
@@ -761,7 +768,7 @@ def _accumulate(node: Tensor, grad, owned: bool = False) -> None:
 
 
 def _check_versions(node: Tensor) -> None:
-    """Refuse to backprop through an op whose input was changed in place after the op used it."""
+    """Refuse to backprop through an op whose input or output was given new numbers after the op ran."""
     for position, (parent, saved) in enumerate(zip(node.parents, node._saved_versions)):
         if parent._version != saved:
             raise BackwardError(
@@ -769,6 +776,12 @@ def _check_versions(node: Tensor) -> None:
                 f"after the op used it (version {saved} -> {parent._version}), so its gradient would be wrong: "
                 "run the forward pass again after changing it, or change a copy"
             )
+    if node._version != 0:  # backward rules read the output too (exp's gradient is its output)
+        raise BackwardError(
+            f"the output{_called(node)} (shape {node.shape}) of op '{node.op}' was changed after the op made it "
+            f"(version 0 -> {node._version}), so the gradients through it would be wrong: "
+            "run the forward pass again, or change a copy (t.detach() shares the numbers, np.array(t.data) copies)"
+        )
 
 
 def _check_finite(array, op: Op, inputs, what: str) -> None:
@@ -801,6 +814,13 @@ def _plain_index(index):
             )
         return positions
     return index
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view: the tensor's array is fixed, and the caller's own array stays writable."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _as_float_array(data, dtype) -> np.ndarray:

@@ -126,20 +126,25 @@ class Module:
                 )
             arrays[name] = array
         for name, p in own.items():
-            if isinstance(p, Tensor):
-                p.data[...] = arrays[name]  # in place: the parameter keeps its dtype and identity
-            else:
-                p.data = float(arrays[name])
+            # New numbers for the same parameter object, in its own dtype; a Tensor's version goes up,
+            # so a graph recorded before the load refuses to backprop.
+            p.data = arrays[name].astype(p.dtype) if isinstance(p, Tensor) else float(arrays[name])
 
     def save(self, path) -> Path:
-        """Write the state dict to an `.npz` file (written to a temporary file, then renamed)."""
+        """Write the state dict to an `.npz` file (written to a temporary file, then renamed).
+
+        The archive is the one `np.savez` makes, one `NAME.npy` entry per parameter, but written
+        here: `np.savez(file, **state)` would take parameters named `file` or `allow_pickle` as its own.
+        """
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with open(temporary, "wb") as file:
-                np.savez(file, **self.state_dict())
+            with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
+                for name, array in self.state_dict().items():
+                    with archive.open(f"{name}.npy", "w", force_zip64=True) as entry:  # size unknown up front
+                        np.lib.format.write_array(entry, array, allow_pickle=False)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)

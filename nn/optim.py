@@ -29,6 +29,12 @@ def _plain(grad):
     return grad.data if isinstance(grad, (Tensor, Value)) else grad
 
 
+def _move(p, step) -> None:
+    """p - step as the parameter's new numbers: a Tensor keeps its dtype, and its version goes up
+    (its array is read-only), so backward refuses a graph recorded before the step."""
+    p.data = p.data - step if isinstance(p, Value) else (p.data - step).astype(p.dtype, copy=False)
+
+
 class Optimizer:
     """Base: holds the parameters, clears their gradients, and applies `_update` to each."""
 
@@ -78,7 +84,7 @@ class SGD(Optimizer):
         if self.momentum:
             self.velocity[index] = self.momentum * self.velocity[index] + g
             g = self.velocity[index]
-        p.data -= self.lr * g
+        _move(p, self.lr * g)
 
 
 class Momentum(Optimizer):
@@ -91,7 +97,7 @@ class Momentum(Optimizer):
 
     def _update(self, index, p, g):
         self.velocity[index] = self.momentum * self.velocity[index] - self.lr * g
-        p.data += self.velocity[index]
+        _move(p, -self.velocity[index])
 
 
 class AdaGrad(Optimizer):
@@ -104,7 +110,7 @@ class AdaGrad(Optimizer):
 
     def _update(self, index, p, g):
         self.square_sum[index] += g * g
-        p.data -= self.lr * g / (self.square_sum[index] ** 0.5 + self.eps)
+        _move(p, self.lr * g / (self.square_sum[index] ** 0.5 + self.eps))
 
 
 class RMSProp(Optimizer):
@@ -118,7 +124,7 @@ class RMSProp(Optimizer):
 
     def _update(self, index, p, g):
         self.square_average[index] = self.decay_rate * self.square_average[index] + (1 - self.decay_rate) * g * g
-        p.data -= self.lr * g / (self.square_average[index] ** 0.5 + self.eps)
+        _move(p, self.lr * g / (self.square_average[index] ** 0.5 + self.eps))
 
 
 class Adam(Optimizer):
@@ -141,7 +147,7 @@ class Adam(Optimizer):
         v = self.second_moment[index] = self.beta2 * self.second_moment[index] + (1 - self.beta2) * g * g
         m_hat = m / (1 - self.beta1 ** self.steps)
         v_hat = v / (1 - self.beta2 ** self.steps)
-        p.data -= self.lr * m_hat / (v_hat ** 0.5 + self.eps)
+        _move(p, self.lr * m_hat / (v_hat ** 0.5 + self.eps))
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}

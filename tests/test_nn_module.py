@@ -78,7 +78,7 @@ def test_state_dict_round_trip_through_an_npz_file(tmp_path):
     other.load(path)
     np.testing.assert_array_equal(other(x).data, expected)
     state = model.state_dict()
-    model.layers[0].W.data += 1.0  # the state dict is a copy, not a view
+    model.layers[0].W.data = model.layers[0].W.data + 1.0  # the state dict is a copy, not a view
     assert not np.allclose(state["layers.0.W"], model.layers[0].W.data)
 
 
@@ -231,3 +231,27 @@ def test_load_of_a_plain_npy_array_says_it_is_not_a_parameter_file(tmp_path):
     np.save(path, np.ones((3, 4)))
     with pytest.raises(nn.StateFileError, match=r"single array of shape \(3, 4\)"):
         small_model().load(path)
+
+
+class _SavezArgumentNames(nn.Module):
+    """Parameters named like np.savez's own arguments, beside an ordinary one and a sub-layer (`layers.0.W`)."""
+
+    def __init__(self, seed):
+        rng = np.random.default_rng(seed)
+        self.file = Tensor(rng.normal(size=(2, 3)), requires_grad=True)
+        self.allow_pickle = Tensor(rng.normal(size=4), requires_grad=True)
+        self.weight = Tensor(rng.normal(size=(3, 3)), requires_grad=True)
+        self.layers = [nn.Linear(3, 2, seed=seed)]
+
+
+def test_parameters_named_file_or_allow_pickle_round_trip_through_save_and_load(tmp_path):
+    model = _SavezArgumentNames(seed=0)
+    assert list(model.state_dict()) == ["file", "allow_pickle", "weight", "layers.0.W", "layers.0.b"]
+    path = model.save(tmp_path / "odd_names.npz")
+    assert not list(tmp_path.glob(".*tmp"))
+    with np.load(path, allow_pickle=False) as archive:
+        assert sorted(archive.files) == sorted(model.state_dict())
+    other = _SavezArgumentNames(seed=1).load(path)
+    saved, loaded = model.state_dict(), other.state_dict()
+    for name in saved:
+        np.testing.assert_array_equal(loaded[name], saved[name], err_msg=name)
