@@ -62,6 +62,13 @@ def _log(x):
     return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
+def _where(condition, x, y):
+    """np.where for a backward rule: on Tensors it records the choice (for higher derivatives)."""
+    if isinstance(y, Tensor):
+        return Where(condition)(y._lift(x), y)
+    return np.where(condition, x, y)
+
+
 def _reduced_shape(shape, axis):
     """The shape a reduction over `axis` leaves with keepdims=True."""
     if axis is None:
@@ -204,7 +211,11 @@ class PowConst(Op):
 
 
 class Pow(Op):
-    """x ** y with a tensor exponent: d/dx = y x^(y-1), d/dy = x^y ln x."""
+    """x ** y with a tensor exponent: d/dx = y x^(y-1), d/dy = x^y ln x.
+
+    At base 0 the formulas give 0 * inf = nan where the derivative is plain: as in PyTorch,
+    d/dx = 0 where x = 0 and y = 0, and d/dy = 0 where x = 0 and y >= 0 (0^y is constant there).
+    """
 
     symbol = "**"
     fresh_gradients = True
@@ -214,8 +225,16 @@ class Pow(Op):
 
     def backward(self, g, a, b, out):
         need_a, need_b = self.needs_input_grad
-        return (_sum_to_shape(g * b * a ** (b - 1), a.shape) if need_a else None,
-                _sum_to_shape(g * out * _log(a), b.shape) if need_b else None)
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # the inf and nan at base 0 are masked out
+            base_is_zero = _array_of(a) == 0
+            if need_a:
+                constant_in_x = base_is_zero & (_array_of(b) == 0)
+                grad_a = _sum_to_shape(_where(constant_in_x, 0.0, g * b * a ** (b - 1)), a.shape)
+            if need_b:
+                constant_in_y = base_is_zero & (_array_of(b) >= 0)
+                grad_b = _sum_to_shape(_where(constant_in_y, 0.0, g * out * _log(a)), b.shape)
+        return grad_a, grad_b
 
 
 # ---- elementwise functions ------------------------------------------------

@@ -100,7 +100,10 @@ def _pow_const_rule(exponent, base, out):
 
 
 def _pow_rule(base, exponent, out):
-    return exponent * _pow(base, exponent - 1), out * _log(base)
+    # At base 0, as in PyTorch: 0^y is constant in x where y = 0 and in y where y >= 0, not 0 * inf = nan.
+    d_base = 0.0 if float(base) == 0 and float(exponent) == 0 else exponent * _pow(base, exponent - 1)
+    d_exponent = 0.0 if float(base) == 0 and float(exponent) >= 0 else out * _log(base)
+    return d_base, d_exponent
 
 
 def _exp_rule(x, out):
@@ -272,7 +275,7 @@ class Value:
 
     def relu(self):
         x = self.data
-        return _unary_result(x if x > 0 else 0.0, "relu", self, _relu_rule)
+        return _unary_result(0.0 if x <= 0 else x, "relu", self, _relu_rule)  # nan stays nan, as in NumPy
 
     @staticmethod
     def weighted_sum(weights, inputs, bias=0.0) -> "Value":
@@ -343,7 +346,8 @@ class Value:
 
     def __repr__(self):
         name = f", name={self.name!r}" if self.name else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+        # After backward(create_graph=True) the gradient is itself a Value: show its number.
+        return f"Value(data={self.data:.6g}, grad={float(self.grad):.6g}{name})"
 
 
 def _backward_creating_graph(order) -> None:

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from autograd import Op, ShapeError, Tensor, Value
+from autograd import Op, ShapeError, Tensor, Value, where
 
 # SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -44,6 +44,8 @@ def _exp(x):
 
 def _softmax_of(x, axis):
     """Softmax of an array or a Tensor, with the row maximum subtracted so exp cannot overflow."""
+    if _data(x).shape[axis] == 0:  # an empty axis: nothing to normalise, and max() has no value
+        return x * 1.0
     e = _exp(x - _data(x).max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -72,11 +74,17 @@ class Affine(Op):
 
 
 def linear(x, W, b=None) -> Tensor:
-    """y = x @ W + b with W of shape (in, out) and b of shape (out,): the notes' convention."""
+    """y = x @ W + b with W of shape (in, out) and b of shape (out,): the notes' convention.
+
+    Any other bias that broadcasts ((1, out), (batch, out), a scalar) is added as it is.
+    """
     x, W = _tensor_only(x, "linear"), _node(W)
     if b is None:
         return x @ W
-    return Affine()(x, W, _node(b))
+    b = _node(b)
+    if x.ndim >= 1 and W.ndim == 2 and b.shape == (W.shape[1],):  # the fused op's bias rule sums over samples
+        return Affine()(x, W, b)
+    return x @ W + b
 
 
 # ---- activations --------------------------------------------------------------
@@ -124,23 +132,32 @@ def relu(x):
     return _node(x).relu()
 
 
+def _split_at_zero(x):
+    """(max(x, 0), min(x, 0)), with x = 0 on the negative side as in PyTorch: there the
+    derivative is the negative side's (leaky_relu'(0) is the slope, elu'(0) is alpha).
+    Each part carries x's gradient only where it is x, so exp(min(x, 0)) never overflows."""
+    if isinstance(x, Value):
+        return (x, Value(0.0)) if x.data > 0 else (Value(0.0), x)
+    positive = x.data > 0
+    return where(positive, x, 0.0), where(positive, 0.0, x)
+
+
 def leaky_relu(x, negative_slope: float = 0.01):
     """x where x > 0, else negative_slope * x. Works on a Value too."""
-    x = _node(x)
-    return x.relu() - negative_slope * (-x).relu()
+    positive, negative = _split_at_zero(_node(x))
+    return positive + negative_slope * negative
 
 
 def prelu(x, weight):
     """Leaky ReLU whose negative slope `weight` is learnt (a Tensor broadcast along the last axis, or a Value)."""
-    x = _node(x)
-    return x.relu() - weight * (-x).relu()
+    positive, negative = _split_at_zero(_node(x))
+    return positive + weight * negative
 
 
 def elu(x, alpha: float = 1.0):
     """x where x > 0, else alpha * (exp(x) - 1). Works on a Value too."""
-    x = _node(x)
-    negative_part = -(-x).relu()  # min(x, 0): exp of it never overflows
-    return x.relu() + alpha * (negative_part.exp() - 1.0)
+    positive, negative = _split_at_zero(_node(x))
+    return positive + alpha * (negative.exp() - 1.0)
 
 
 def selu(x):
@@ -194,9 +211,16 @@ def swish(x):
 
 
 def hard_sigmoid(x):
-    """Keras' piecewise-linear sigmoid: 0 below -2.5, 1 above 2.5, 0.2 x + 0.5 between. Works on a Value too."""
-    x = _node(x)
-    return (0.2 * x + 0.5).relu() - (0.2 * x - 0.5).relu()
+    """Keras' piecewise-linear sigmoid: 0 below -2.5, 1 above 2.5, 0.2 x + 0.5 between. Works on a Value too.
+
+    At the kinks x = -2.5 and 2.5 the derivative is 0, as in PyTorch's hardsigmoid.
+    """
+    line = 0.2 * _node(x) + 0.5
+    if isinstance(line, Value):
+        inside = 0.0 < line.data < 1.0
+        return line if inside else line * 0.0 + min(max(line.data, 0.0), 1.0)  # keeps the node, slope 0
+    inside = (line.data > 0.0) & (line.data < 1.0)
+    return where(inside, line, np.clip(line.data, 0.0, 1.0))
 
 
 def exponential(x):
@@ -231,6 +255,8 @@ class LogSoftmax(Op):
         self.axis = axis
 
     def forward(self, a):
+        if a.shape[self.axis] == 0:  # an empty axis: an empty result, as in NumPy and PyTorch
+            return a.copy()
         shifted = a - a.max(axis=self.axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
 
@@ -260,6 +286,17 @@ def _target_array(t) -> np.ndarray:
     return np.asarray(t.data if isinstance(t, Tensor) else t)
 
 
+def _target_like(y, t, loss: str):
+    """A target of y's own shape, as a node: a Tensor target that requires grad gets its gradient too."""
+    t = _node(t)
+    if np.shape(t.data) != np.shape(y.data):
+        raise ShapeError(
+            f"{loss} needs predictions and targets of one shape; got {np.shape(y.data)} and {np.shape(t.data)} "
+            "(broadcasting them would compare every prediction with every target): reshape one of them"
+        )
+    return t
+
+
 def _as_labels(t: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
     """Check class labels: integers in [0, n_classes), one per sample."""
     if t.dtype.kind == "f":
@@ -285,15 +322,15 @@ def _one_sample_targets(t: np.ndarray, classes: int) -> np.ndarray:
 
 
 def sum_squares_error(y, t):
-    """The notes' sum of squares error: 0.5 * sum((y - t)^2)."""
+    """The notes' sum of squares error: 0.5 * sum((y - t)^2); y and t of one shape."""
     y = _node(y)
-    return 0.5 * ((y - _target_array(t)) ** 2).sum()
+    return 0.5 * ((y - _target_like(y, t, "sum_squares_error")) ** 2).sum()
 
 
 def mse_loss(y, t):
-    """Mean squared error: mean((y - t)^2)."""
+    """Mean squared error: mean((y - t)^2); y and t of one shape."""
     y = _node(y)
-    return ((y - _target_array(t)) ** 2).mean()
+    return ((y - _target_like(y, t, "mse_loss")) ** 2).mean()
 
 
 def cross_entropy_error(y, t):
@@ -302,15 +339,14 @@ def cross_entropy_error(y, t):
     `y` is (classes,) for one sample or (batch, classes); `t` is one-hot (y's shape)
     or class labels (one per sample). The mean is over the batch.
     """
-    y = _tensor_only(y, "cross_entropy_error")
-    t = _target_array(t)
+    y, t = _tensor_only(y, "cross_entropy_error"), _node(t)
     if y.ndim == 1:
         y = y.reshape((1, y.shape[0]))
-        t = _one_sample_targets(t, y.shape[1])
+        t = t.reshape(_one_sample_targets(t.data, y.shape[1]).shape)
     batch = y.shape[0]
-    if _is_one_hot_like(t, y.shape):
+    if _is_one_hot_like(t.data, y.shape):  # one-hot or soft targets: a Tensor that requires grad gets its gradient
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
-    labels = _as_labels(t, batch, y.shape[1])
+    labels = _as_labels(t.data, batch, y.shape[1])
     return -(y[np.arange(batch), labels] + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)
 
 
@@ -364,15 +400,17 @@ def cross_entropy(logits, t) -> Tensor:
     `logits` is (batch, classes) or (classes,); `t` holds class labels (batch,)
     or one-hot / probability rows of the logits' shape.
     """
-    logits = _tensor_only(logits, "cross_entropy")
-    t = _target_array(t)
+    logits, t = _tensor_only(logits, "cross_entropy"), _node(t)
     if logits.ndim == 1:
         logits = logits.reshape((1, logits.shape[0]))
-        t = _one_sample_targets(t, logits.shape[1])
+        t = t.reshape(_one_sample_targets(t.data, logits.shape[1]).shape)
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs logits of shape (batch, classes); got {logits.shape}")
-    if _is_one_hot_like(t, logits.shape):
-        return SoftmaxCrossEntropy(t.astype(logits.dtype, copy=False), labels=False)(logits)
+    if _is_one_hot_like(t.data, logits.shape):
+        if t.requires_grad:  # soft targets that learn (distillation): the unfused form, which differentiates by t too
+            return -(t * log_softmax(logits, axis=1)).sum() * (1.0 / logits.shape[0])
+        return SoftmaxCrossEntropy(t.data.astype(logits.dtype, copy=False), labels=False)(logits)
+    t = _target_array(t)
     labels = _as_labels(t, logits.shape[0], logits.shape[1])
     return SoftmaxCrossEntropy(labels, labels=True)(logits)
 
@@ -380,9 +418,7 @@ def cross_entropy(logits, t) -> Tensor:
 def binary_cross_entropy(p, t):
     """-mean(t log(p + 1e-7) + (1 - t) log(1 - p + 1e-7)) for probabilities p of the positive class."""
     p = _node(p)
-    t = _target_array(t)
-    if np.shape(p.data) != t.shape:
-        raise ShapeError(f"binary_cross_entropy needs p and t of one shape; got {np.shape(p.data)} and {t.shape}")
+    t = _target_like(p, t, "binary_cross_entropy")
     delta = CROSS_ENTROPY_DELTA
     return -(t * (p + delta).log() + (1.0 - t) * (1.0 - p + delta).log()).mean()
 
