@@ -60,6 +60,13 @@ def _format_shape(shape) -> str:
     return "(" + ", ".join(str(size) for size in shape) + ")"
 
 
+def _require_samples(what: str, loader: DataLoader) -> None:
+    """Refuse an empty data set before any work: its loss and metrics would be averages over no samples."""
+    if len(loader.x) == 0:
+        raise ValueError(f"{what} needs at least one sample; got x of shape {loader.x.shape} and targets of "
+                         f"shape {loader.t.shape}: pass x with one row per sample and one target per row")
+
+
 class KerasStyleTraining:
     """Mixed into `Sequential`: needs `layers`, `forward`, `parameters()`, `ends_in_softmax()` and `logits()`."""
 
@@ -161,6 +168,11 @@ class KerasStyleTraining:
         """
         self._require_compiled("fit")
         loader = DataLoader(x, t, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        _require_samples("fit", loader)
+        validation = None
+        if validation_data is not None:  # checked now, not after the first epoch has trained
+            validation = DataLoader(*validation_data, batch_size=max(batch_size, 256))
+            _require_samples("fit's validation_data", validation)
         history = History({"epochs": epochs, "steps": len(loader), "batch_size": batch_size, "verbose": verbose})
         for epoch in range(epochs):
             self.train()
@@ -182,8 +194,8 @@ class KerasStyleTraining:
                     bar.set_postfix({name: f"{total / seen:.4f}" for name, total in sums.items()}, refresh=False)
                 bar.update(1)
             logs = {name: total / seen for name, total in sums.items()}
-            if validation_data is not None:
-                values = self.evaluate(*validation_data, batch_size=max(batch_size, 256))
+            if validation is not None:
+                values = self._mean_loss_and_metrics(validation)
                 logs.update({f"val_{name}": value for name, value in zip(sums, values)})
             bar.set_postfix({name: f"{value:.4f}" for name, value in logs.items()})
             bar.close()
@@ -193,20 +205,32 @@ class KerasStyleTraining:
     def evaluate(self, x, t, batch_size: int = 256) -> list:
         """[loss, metric, ...] over (x, t), computed without recording a graph."""
         self._require_compiled("evaluate")
+        loader = DataLoader(x, t, batch_size=batch_size)
+        _require_samples("evaluate", loader)
+        return self._mean_loss_and_metrics(loader)
+
+    def _mean_loss_and_metrics(self, loader: DataLoader) -> list:
+        """[loss, metric, ...] averaged over the samples of `loader`, in evaluation mode and without a graph."""
         self.eval()
         sums = np.zeros(1 + len(self.metrics))
         with no_grad():
-            for x_batch, t_batch in DataLoader(x, t, batch_size=batch_size):
+            for x_batch, t_batch in loader:
                 loss, output = self._loss_and_output(x_batch, t_batch)
                 values = [loss.item()] + [metric(output.data, t_batch) for _, metric in self.metrics]
                 sums += np.array(values) * len(x_batch)
-        return [float(value) for value in sums / len(x)]
+        return [float(value) for value in sums / len(loader.x)]
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
-        """The model's outputs (probabilities when it ends in a softmax) as a NumPy array."""
+        """The model's outputs (probabilities when it ends in a softmax) as a NumPy array.
+
+        No samples give an empty array of shape (0, *one output's shape), as Keras' predict does.
+        """
+        loader = DataLoader(x, batch_size=batch_size)
         self.eval()
         with no_grad():
-            outputs = [self.forward(x_batch).data for x_batch in DataLoader(x, batch_size=batch_size)]
+            outputs = [self.forward(x_batch).data for x_batch in loader]
+            if not outputs:  # a zero sample tells the output's shape; layers such as Flatten cannot take 0 rows
+                return self.forward(np.zeros((1, *loader.x.shape[1:]), dtype=loader.x.dtype)).data[:0]
         return np.concatenate(outputs)
 
     def predict_classes(self, x, batch_size: int = 256) -> np.ndarray:

@@ -106,3 +106,34 @@ def test_training_api_errors_name_the_problem():
         model.compile(optimizer="lbfgs")
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         model.compile(metrics=["f1"])
+
+
+def test_fit_and_evaluate_on_no_samples_say_so_before_training():
+    model = moons_model()
+    model.compile(optimizer="sgd", metrics=["accuracy"])
+    before = model.state_dict()
+    empty = np.zeros((0, 2)), np.zeros(0, dtype=np.intp)
+    no_sample = r"needs at least one sample; got x of shape \(0, 2\) and targets of shape \(0,\)"
+    with pytest.raises(ValueError, match="fit " + no_sample):
+        model.fit(*empty, verbose=0)
+    with pytest.raises(ValueError, match="fit's validation_data " + no_sample):
+        model.fit(*nn.data.moons(20, seed=0), verbose=0, validation_data=empty)
+    with pytest.raises(ValueError, match="evaluate " + no_sample):
+        model.evaluate(*empty)
+    assert all(np.array_equal(model.state_dict()[name], before[name]) for name in before)  # nothing trained
+
+
+def test_predict_on_no_samples_gives_an_empty_array_of_the_output_shape():
+    model = keras_classifier()  # Flatten cannot reshape 0 rows, so the shape must come from elsewhere
+    probabilities = model.predict(np.zeros((0, 28, 28)))
+    assert probabilities.shape == (0, 10) and probabilities.dtype == np.float64
+    assert model.predict_classes(np.zeros((0, 28, 28))).shape == (0,)
+
+
+def test_fit_and_evaluate_with_more_samples_than_targets_name_both_counts():
+    model = moons_model()
+    model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="got 5 samples and 4 targets"):
+        model.fit(np.zeros((5, 2)), np.zeros(4, dtype=np.intp), verbose=0)
+    with pytest.raises(ValueError, match="got 5 samples and 4 targets"):
+        model.evaluate(np.zeros((5, 2)), np.zeros(4, dtype=np.intp))

@@ -8,6 +8,7 @@ input the *other* input, a sum sends 1.
 import os
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import graphviz
@@ -17,7 +18,7 @@ import pytest
 import viz
 from autograd import Tensor, Value
 from viz.labels import format_number
-from viz_support import PNG_SIGNATURE, apple_orange, require_dot, svg_edges, svg_nodes
+from viz_support import PNG_SIGNATURE, apple_orange, require_dot, require_matplotlib, svg_edges, svg_nodes
 
 # (from, to): (forward value, gradient of price) on that edge, as the notes' figure writes them.
 NOTES_EDGES = {
@@ -282,3 +283,62 @@ def test_the_cut_picture_renders(tmp_path):
     with pytest.warns(viz.GraphTooLargeWarning):
         svg = viz.render(x, tmp_path / "big.svg", max_nodes=60).read_text("utf-8")
     assert svg.count('class="node"') == 62
+
+
+# ---- control characters in names --------------------------------------------------
+# name -> how every picture writes it: Python's escapes, as the learner typed the name and as repr() prints it.
+CONTROL_NAMES = {
+    "a\x1bb": "a\\x1bb",
+    "x\x00": "x\\x00",
+    "\x7f": "\\x7f",
+    "tab\there\nnext line": "tab\\there\\nnext line",
+    "lone\ud800 end\uffff": "lone\\ud800 end\\uffff",  # not UTF-8, not XML
+}
+
+
+def _control_named_graphs():
+    """(leaf, output) pairs of a Value and a Tensor graph, each leaf and output named with a control character."""
+    graphs = []
+    for name in CONTROL_NAMES:
+        for leaf in (Value(2.0, name=name), Tensor([1.0, 2.0], requires_grad=True, name=name)):
+            out = (leaf * 3.0).sum() if isinstance(leaf, Tensor) else leaf * 3.0
+            out.name = name + "!"
+            out.backward()
+            graphs.append((name, out))
+    return graphs
+
+
+@pytest.mark.parametrize("style", ["book", "record"])
+def test_control_characters_in_names_are_written_as_python_escapes(style):
+    for name, out in _control_named_graphs():
+        source = viz.to_dot(out, style=style)
+        assert CONTROL_NAMES[name] in source and CONTROL_NAMES[name] + "!" in source
+        assert name not in source
+
+
+@pytest.mark.parametrize("style", ["book", "record"])
+def test_control_characters_in_names_render_to_well_formed_svg_and_png(tmp_path, style):
+    require_dot()
+    for number, (name, out) in enumerate(_control_named_graphs()):
+        svg = viz.render(out, tmp_path / f"{number}.svg", style=style).read_text("utf-8")
+        drawn = " ".join(svg_nodes(svg))  # parses the SVG as XML
+        assert CONTROL_NAMES[name] in drawn and CONTROL_NAMES[name] + "!" in drawn, drawn
+        assert name not in svg
+        assert viz.render(out, tmp_path / f"{number}.png", style=style).read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_step_through_writes_control_characters_as_python_escapes(tmp_path):
+    require_dot()
+    for number, (name, out) in enumerate(_control_named_graphs()):
+        index = viz.render_backprop_steps(out, tmp_path / str(number))
+        for step in index.parent.glob("step_*.svg"):
+            ET.parse(step)  # every frame is well-formed XML
+        page = index.read_text("utf-8")
+        assert f"{CONTROL_NAMES[name]}!" in page and name not in page
+
+
+def test_plot_labels_with_control_characters_save_well_formed_svg(tmp_path):
+    require_matplotlib()
+    figure = viz.plot_functions({"a\x1bb": lambda x: x.tanh()}, tmp_path / "tanh.svg")
+    ET.parse(tmp_path / "tanh.svg")
+    assert figure.axes[0].get_title() == "a\\x1bb"

@@ -2,13 +2,15 @@
 
 Every label `viz` hands to Graphviz is an HTML-like label built from these pieces,
 with all user text (names) passed through `escape`, so a name such as `a<b & "c"`
-can neither break the DOT source nor be read as markup.
+can neither break the DOT source nor be read as markup, and a control character
+in a name shows as the `\\x1b` a learner typed instead of breaking the picture.
 """
 from __future__ import annotations
 
 import html
 import math
 import re
+import unicodedata
 
 import numpy as np
 
@@ -23,11 +25,25 @@ _VALUE_OP_SYMBOLS = {
     "exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "ReLU",
 }
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# Characters a picture cannot carry: controls (Cc: Graphviz rejects \x00 and \x1b, the rest are invisible),
+# lone surrogates (Cs: not encodable as UTF-8) and unassigned code points (Cn: U+FFFE and U+FFFF are not XML).
+_UNSHOWABLE_CATEGORIES = frozenset({"Cc", "Cs", "Cn"})
+
+
+def visible(text: str) -> str:
+    """`text` with every character a picture cannot carry written as Python writes it: "a\\x1bb", "x\\n".
+
+    Python's escapes, not the U+2400 control pictures: they match what the learner
+    typed and what repr(value) prints, and fonts without those symbols draw boxes.
+    """
+    return "".join(repr(character)[1:-1] if unicodedata.category(character) in _UNSHOWABLE_CATEGORIES
+                   else character for character in text)
 
 
 def escape(text) -> str:
-    """User text made safe inside an HTML-like Graphviz label (quotes, <, >, & escaped)."""
-    return html.escape(str(text), quote=True)
+    """User text made safe inside an HTML-like Graphviz label or an HTML page (controls made `visible`;
+    quotes, <, >, & escaped)."""
+    return html.escape(visible(str(text)), quote=True)
 
 
 def format_number(x, precision: int = 4) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from autograd import ShapeError, Tensor, Value, no_grad
 
 from .errors import MissingExtraError
+from .labels import visible
 
 MODEL_INPUTS = ("tensor", "array", "values")
 
@@ -93,12 +94,13 @@ def plot_functions(functions, path=None, *, derivatives: bool = True, x_range=(-
     all_axes = figure.subplots(rows, columns, squeeze=False).ravel()
     for axes, (label, function) in zip(all_axes, labelled):
         ys, slopes = function_and_derivative(function, xs, label)
+        shown = visible(label)  # a control character in a label would make the saved SVG invalid XML
         axes.axhline(0.0, color="0.75", linewidth=0.8)
         axes.axvline(0.0, color="0.75", linewidth=0.8)
-        axes.plot(xs, ys, label=label)
+        axes.plot(xs, ys, label=shown)
         if derivatives:
-            axes.plot(xs, slopes, linestyle="--", label=f"{label}′ (autograd)")
-        axes.set(title=label, xlabel="x")
+            axes.plot(xs, slopes, linestyle="--", label=f"{shown}′ (autograd)")
+        axes.set(title=shown, xlabel="x")
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
     for unused in all_axes[len(labelled):]:

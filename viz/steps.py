@@ -8,13 +8,12 @@ The gradients come from one ordinary `backward()`; nothing is recomputed here.
 """
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from autograd import Tensor, topological_order
 
 from .graph import DrawOptions, backward_has_run, build_digraph, check_root, write_graph
-from .labels import format_number, gradient_text, op_symbol, shape_text
+from .labels import escape, format_number, gradient_text, op_symbol, shape_text
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -102,10 +101,10 @@ def render_backprop_steps(root, out_dir, max_steps: int = 200, **options) -> Pat
         graph = build_digraph(root, draw_options, lambda n: n.grad if n in final else None,
                               highlight=node, caption=caption)
         image = write_graph(graph, out_dir / f"step_{step:03d}.svg")
-        frames.append(f'<figure><img src="{image.name}" alt="{html.escape(caption)}">'
-                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        frames.append(f'<figure><img src="{image.name}" alt="{escape(caption)}">'
+                      f"<figcaption>{escape(caption)}</figcaption></figure>")
     index = out_dir / "index.html"
-    index.write_text(_PAGE.format(title=html.escape(root_title), frames="\n".join(frames)), encoding="utf-8")
+    index.write_text(_PAGE.format(title=escape(root_title), frames="\n".join(frames)), encoding="utf-8")
     return index
 
 
