@@ -12,16 +12,22 @@ import numbers
 
 import numpy as np
 
-from .graph import enable_grad, topological_order
+from .graph import enable_grad, grads_restored
 from .numerical import gradcheck
 from .tensor import Tensor
 from .value import Value
 
 
 def _as_leaf(x):
-    """A fresh leaf for a plain number or array; a node passed in is used as it is."""
-    if isinstance(x, (Value, Tensor)):
+    """A fresh leaf for a plain number or array; a node passed in is used as it is.
+
+    A Tensor that does not require grad is differentiated by all the same: a new leaf on
+    its numbers that does (the transform asks for the derivative, whatever the flag says).
+    """
+    if isinstance(x, Value) or (isinstance(x, Tensor) and x.requires_grad):
         return x
+    if isinstance(x, Tensor):
+        return Tensor(x.data, requires_grad=True, name=x.name)
     if isinstance(x, numbers.Real):
         return Value(x)
     return Tensor(np.array(x), requires_grad=True)  # a copy: the caller's array is never touched
@@ -52,13 +58,14 @@ def _transform(f, argnums, with_value):
 
     def derivative(*args):
         for i in positions:
-            if i >= len(args):
-                raise TypeError(f"grad(argnums={argnums}) needs at least {i + 1} arguments; got {len(args)}")
-        given_nodes = [isinstance(args[i], (Value, Tensor)) for i in positions]
+            if not -len(args) <= i < len(args):
+                raise TypeError(f"grad(argnums={argnums}) needs at least {abs(i) + (i >= 0)} arguments; got {len(args)}")
+        wanted = [i % len(args) for i in positions]
+        given_nodes = [isinstance(args[i], (Value, Tensor)) for i in wanted]
         args = list(args)
-        inputs = [_as_leaf(args[i]) for i in positions]
-        for i, x in zip(positions, inputs):
-            args[i] = x
+        for i in set(wanted):  # one leaf per argument, however often argnums names it
+            args[i] = _as_leaf(args[i])
+        inputs = [args[i] for i in wanted]
         with enable_grad():
             out = f(*args)
             if not _is_scalar_output(out):
@@ -79,12 +86,8 @@ def _transform(f, argnums, with_value):
 
 def _backward_keeping_grads(out, inputs, create_graph):
     """d out / d input for each input, via backward, restoring every `.grad` in the graph afterwards."""
-    # A walk of its own to save the gradients backward will overwrite: a transform must not
-    # disturb what the caller's own backward() left in `.grad` (parameters, outer transforms).
-    graph = topological_order(out) if isinstance(out, (Value, Tensor)) else []
-    saved = [(node, node.grad) for node in graph]
-    saved_inputs = [(x, x.grad) for x in inputs]
-    try:
+    # A transform must not disturb what the caller's own backward() left in `.grad` (parameters, outer transforms).
+    with grads_restored(*inputs, *([out] if isinstance(out, (Value, Tensor)) else [])):
         for x in inputs:
             x.grad = 0.0 if isinstance(x, Value) else None
         if isinstance(out, (Value, Tensor)) and (isinstance(out, Value) or out.requires_grad):
@@ -98,9 +101,6 @@ def _backward_keeping_grads(out, inputs, create_graph):
                 g = g if isinstance(g, (Value, Tensor)) else (Value(g) if isinstance(x, Value) else Tensor._wrap(g))
             grads.append(g)
         return grads
-    finally:
-        for node, g in saved + saved_inputs:
-            node.grad = g
 
 
 def hvp(f):

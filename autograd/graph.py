@@ -82,3 +82,15 @@ def topological_order(root) -> list:
                 if parent not in expanded:
                     stack.append(parent)
     return order
+
+
+@contextlib.contextmanager
+def grads_restored(*roots):
+    """Inside this block backward may fill `.grad`; on leaving it, every node of the roots' graphs
+    has its old `.grad` back. For tools (gradcheck, grad) that must not disturb the caller's gradients."""
+    saved = [(node, node.grad) for root in roots for node in topological_order(root)]
+    try:
+        yield
+    finally:
+        for node, grad in reversed(saved):
+            node.grad = grad

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .errors import GradcheckError
-from .graph import no_grad
+from .graph import grads_restored, no_grad
 from .tensor import Tensor
 from .value import Value
 
@@ -103,8 +103,7 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         elif not isinstance(x, Value):
             raise TypeError(f"gradcheck inputs must be Tensor or Value; input {position} is {type(x).__name__}")
 
-    saved_grads = [x.grad for x in inputs]
-    try:
+    with grads_restored(*inputs):
         for x in inputs:
             x.grad = 0.0 if isinstance(x, Value) else None
         out = f(*inputs)
@@ -114,18 +113,16 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         weights = None
         if isinstance(out, Tensor) and out.data.size != 1:
             weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape)
-        if isinstance(out, Tensor):
-            if out.requires_grad:  # an output with no graph has a zero backprop gradient, which the check will judge
+        with grads_restored(out):  # f may close over tensors that require grad (a model's weights): theirs are kept
+            if isinstance(out, Value):
+                out.backward()
+            elif out.requires_grad:  # an output with no graph has a zero backprop gradient, which the check will judge
                 out.backward(None if weights is None else weights.astype(out.dtype))
-        else:
-            out.backward()
+            analytic = [np.zeros(np.shape(x.data)) if x.grad is None else np.array(x.grad, dtype=np.float64)
+                        for x in inputs]
         for position, x in enumerate(inputs):
-            analytic = np.zeros(np.shape(x.data)) if x.grad is None else np.asarray(x.grad, dtype=np.float64)
             numeric = numerical_grad(lambda _: _weighted_output(f(*inputs), weights), x, h=eps)
-            _compare(position, x, analytic, np.asarray(numeric, dtype=np.float64), atol, rtol)
-    finally:
-        for x, grad in zip(inputs, saved_grads):
-            x.grad = grad
+            _compare(position, x, analytic[position], np.asarray(numeric, dtype=np.float64), atol, rtol)
     return True
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import numbers
 
 import numpy as np
@@ -369,8 +370,8 @@ class Max(Op):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, a):
-        if a.size == 0:
-            raise ShapeError(f"max of an empty tensor of shape {a.shape} has no value")
+        if 0 in [size for size, kept in zip(a.shape, _reduced_shape(a.shape, self.axis)) if kept == 1]:
+            raise ShapeError(f"max over an axis of length 0 (shape {a.shape}, axis {self.axis}) has no value")
         return a.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, a, out):
@@ -659,8 +660,8 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False):
         axis = _normalize_axis(axis)
-        count = self.data.size // int(np.prod(_reduced_shape(self.shape, axis)))
-        return self.sum(axis, keepdims) * (1.0 / count if count else float("nan"))
+        count = math.prod(size for size, kept in zip(self.shape, _reduced_shape(self.shape, axis)) if kept == 1)
+        return self.sum(axis, keepdims) * (1.0 / count if count else float("nan"))  # the mean of nothing is nan
 
     def max(self, axis=None, keepdims=False):
         """Largest element; on ties the gradient is shared evenly among the tied elements."""
@@ -873,8 +874,10 @@ def tensor(data, requires_grad: bool = False, name: str | None = None, dtype=Non
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (as `np.concatenate`)."""
+    """Join tensors along an existing axis (as `np.concatenate`; axis=None joins them flattened)."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if axis is None:
+        return Concatenate(0)(*[t.reshape(-1) for t in tensors])
     return Concatenate(axis)(*tensors)
 
 
