@@ -277,3 +277,22 @@ def test_value_third_derivative_matches_pytorch(x, torch):
     for _ in range(3):
         (y,) = torch.autograd.grad(y, xt, create_graph=True)
     assert ours == pytest.approx(y.item(), rel=1e-9, abs=1e-9)
+
+
+def test_grad_differentiates_by_a_tensor_that_does_not_require_grad():
+    g = grad(lambda t: (t * t).sum())(Tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+
+
+def test_argnums_may_name_an_argument_twice_or_count_from_the_end():
+    assert grad(lambda a, b: a * b, argnums=(0, 0))(3.0, 4.0) == (4.0, 4.0)
+    assert grad(lambda a, b: a * b, argnums=(0, -1))(3.0, 4.0) == (4.0, 3.0)
+
+
+def test_gradcheck_leaves_the_grad_of_tensors_the_function_closes_over_alone():
+    from autograd import gradcheck
+
+    W = Tensor([[1.0, 2.0]], requires_grad=True)
+    W.grad = np.array([[5.0, 5.0]])
+    assert gradcheck(lambda x: (x @ W).sum(), Tensor([[1.0], [2.0]], requires_grad=True))
+    np.testing.assert_array_equal(W.grad, [[5.0, 5.0]])

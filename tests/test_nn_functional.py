@@ -309,3 +309,77 @@ def test_one_sample_targets_as_a_label_a_one_element_list_or_a_one_hot_row():
     for t in (2, [2], np.eye(3)[2]):
         assert F.cross_entropy(logits, t).item() == pytest.approx(expected)
         assert F.cross_entropy_error(F.softmax(logits), t).item() == pytest.approx(expected, abs=1e-6)
+
+
+# ---- targets are inputs too; kinks take PyTorch's side -----------------------------------
+def test_a_target_computed_from_the_weights_gets_its_share_of_the_gradient():
+    W = Tensor([[2.0]], requires_grad=True)
+    F.mse_loss(Tensor([[1.0]]) @ W, Tensor([[3.0]]) @ W).backward()
+    np.testing.assert_allclose(W.grad, [[16.0]])  # d/dW (W - 3W)^2 = 8W
+
+
+LOSSES_WITH_SAME_SHAPE_TARGETS = [
+    ("sum_squares_error", F.sum_squares_error),
+    ("mse_loss", F.mse_loss),
+    ("binary_cross_entropy", F.binary_cross_entropy),
+    ("cross_entropy_error", F.cross_entropy_error),
+    ("cross_entropy", F.cross_entropy),
+]
+
+
+@pytest.mark.parametrize("name, loss", LOSSES_WITH_SAME_SHAPE_TARGETS, ids=[c[0] for c in LOSSES_WITH_SAME_SHAPE_TARGETS])
+def test_losses_differentiate_by_soft_targets_too(name, loss):
+    rng = np.random.default_rng(1)
+    y = Tensor(rng.uniform(0.1, 0.9, size=(3, 4)), requires_grad=True)
+    t = Tensor(rng.dirichlet(np.ones(4), size=3), requires_grad=True)
+    assert gradcheck(loss, y, t)
+
+
+def test_soft_target_cross_entropy_gradient_is_minus_log_softmax_over_the_batch():
+    logits = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    t = Tensor(np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]), requires_grad=True)
+    F.cross_entropy(logits, t).backward()
+    np.testing.assert_allclose(t.grad, -F.log_softmax(logits).data / 2)
+
+
+def test_regression_losses_refuse_targets_that_would_broadcast_to_another_shape():
+    with pytest.raises(ShapeError, match=r"\(4, 1\) and \(4,\)"):
+        F.mse_loss(Tensor(np.zeros((4, 1))), np.zeros(4))
+    with pytest.raises(ShapeError, match="one shape"):
+        F.sum_squares_error(np.zeros(3), np.zeros(2))
+
+
+@pytest.mark.parametrize("bias_shape", [(3,), (1, 3), (4, 3), ()])
+def test_linear_takes_any_bias_that_broadcasts_with_right_gradients(bias_shape):
+    rng = np.random.default_rng(0)
+    x, W = Tensor(rng.normal(size=(4, 2)), requires_grad=True), Tensor(rng.normal(size=(2, 3)), requires_grad=True)
+    b = Tensor(rng.normal(size=bias_shape), requires_grad=True)
+    y = F.linear(x, W, b)
+    np.testing.assert_allclose(y.data, x.data @ W.data + b.data)
+    assert gradcheck(F.linear, x, W, b)
+
+
+@pytest.mark.parametrize("name, function, slope_at_zero", [
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.1), 0.1),
+    ("elu", lambda x: F.elu(x, 0.7), 0.7),
+    ("selu", F.selu, F.SELU_SCALE * F.SELU_ALPHA),
+    ("prelu", lambda x: F.prelu(x, Tensor([0.25])), 0.25),
+    ("relu", F.relu, 0.0),
+    ("hard_sigmoid at -2.5", lambda x: F.hard_sigmoid(x - 2.5), 0.0),
+    ("hard_sigmoid at 2.5", lambda x: F.hard_sigmoid(x + 2.5), 0.0),
+])
+def test_at_a_kink_the_derivative_is_pytorchs(name, function, slope_at_zero):
+    x = Tensor([0.0], requires_grad=True)
+    function(x).sum().backward()
+    assert x.grad[0] == pytest.approx(slope_at_zero)
+    if name != "prelu":
+        v = Value(0.0)
+        function(v).backward()
+        assert v.grad == pytest.approx(slope_at_zero)
+
+
+def test_softmax_and_log_softmax_over_an_empty_axis_are_empty():
+    x = Tensor(np.zeros((2, 0)), requires_grad=True)
+    assert F.softmax(x).shape == F.log_softmax(x).shape == (2, 0)
+    F.softmax(x).sum().backward()
+    assert x.grad.shape == (2, 0)

@@ -111,3 +111,63 @@ def test_a_tensor_index_must_hold_whole_numbers_and_numpy_masks_work():
     np.testing.assert_array_equal(x[np.array([True, False, True])].data, [10.0, 30.0])
     with pytest.raises(IndexError, match=r"whole numbers; got \[0.5\].*NumPy bool array"):
         x[Tensor([0.5])]
+
+
+# ---- every in-place change is impossible or detected -----------------------------------
+def test_item_assignment_through_data_is_refused_and_the_callers_array_stays_writable():
+    numbers = np.ones(3)
+    x = Tensor(numbers, requires_grad=True)
+    loss = (x * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0] = 10.0
+    with pytest.raises(ValueError, match="read-only"):
+        x.data += 1.0  # in place on the array itself, so refused; x.data = x.data + 1 is the way
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    numbers[0] = 5.0  # the caller's own array is theirs to change (the tensor shares it, as torch.from_numpy)
+    assert x.data[0] == 5.0
+
+
+def test_changing_an_ops_output_after_the_op_makes_backward_refuse_naming_the_op():
+    x = Tensor(np.array([0.5, 1.0]), requires_grad=True)
+    e = x.exp()
+    e.data = e.data * 2  # exp's gradient is its output: with new numbers it would be wrong
+    with pytest.raises(BackwardError, match=r"output \(shape \(2,\)\) of op 'exp' was changed"):
+        e.sum().backward()
+
+
+def test_load_state_dict_and_optimizer_steps_between_forward_and_backward_are_detected():
+    import nn
+
+    model = nn.Linear(2, 1, seed=0)
+    loss = model(np.ones((3, 2))).sum()
+    model.load_state_dict({"W": np.ones((2, 1)), "b": np.zeros(1)})
+    with pytest.raises(BackwardError, match="changed in place"):
+        loss.backward()
+    loss = model(np.ones((3, 2))).sum()
+    loss.backward()
+    nn.optim.SGD(model.parameters(), lr=0.1).step()
+    with pytest.raises(BackwardError, match="changed in place"):
+        loss.backward()
+
+
+def test_a_float32_parameter_stays_float32_through_optimizer_steps_and_loading():
+    import nn
+
+    model = nn.Linear(2, 1, seed=0, dtype=np.float32)
+    model.load_state_dict({"W": np.ones((2, 1)), "b": np.zeros(1)})  # float64 arrays in
+    model(np.ones((3, 2), dtype=np.float32)).sum().backward()
+    nn.optim.Adam(model.parameters(), lr=0.1).step()
+    assert model.W.dtype == model.b.dtype == np.float32
+
+
+def test_numerical_grad_gives_the_tensor_its_own_array_and_version_back():
+    from autograd import numerical_grad
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (x * x).sum()
+    array = x.data
+    np.testing.assert_allclose(numerical_grad(lambda t: (t * t).sum(), x), [2.0, 4.0])
+    assert x.data is array
+    loss.backward()  # nothing changed for good: the graph is still valid
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])

@@ -461,3 +461,35 @@ def test_gradients_of_0d_tensors_are_arrays_in_the_tensors_dtype(dtype):
     assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == dtype
     assert type(hidden.grad) is np.ndarray
     assert x.grad == 12.0
+
+
+# ---- special points and empty axes, as NumPy and PyTorch -------------------------------
+def test_a_power_with_a_zero_base_has_plain_gradients_not_nan():
+    h = Tensor([-1.0, 2.0])
+    q = Tensor(3.0, requires_grad=True)
+    (h.relu() ** q).sum().backward()  # 0 ** q is 0 for every q >= 0: it adds nothing to dq
+    assert q.grad == pytest.approx(8 * np.log(2))
+    x = Tensor([0.0, 0.0, 2.0], requires_grad=True)
+    y = Tensor([0.0, 2.0, 1.0], requires_grad=True)
+    (x ** y).sum().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 0.0, 1.0])  # d/dx 0**0: x**0 is 1 around 0
+    np.testing.assert_allclose(y.grad, [0.0, 0.0, 2 * np.log(2)])
+
+
+def test_mean_max_and_sum_over_an_empty_axis_give_numpys_empty_results():
+    x = Tensor(np.zeros((2, 0)), requires_grad=True)
+    assert x.mean(axis=0).shape == (0,) and x.max(axis=0).shape == (0,)
+    np.testing.assert_array_equal(x.mean(axis=1).data, [np.nan, np.nan])
+    x.mean(axis=0).sum().backward()
+    assert x.grad.shape == (2, 0)
+    with pytest.raises(ShapeError, match="axis of length 0"):
+        x.max(axis=1)  # the largest of nothing: NumPy and PyTorch refuse too
+
+
+def test_concatenate_with_no_axis_joins_flattened_tensors_and_splits_the_gradient_back():
+    a, b = Tensor(np.ones((2, 2)), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+    joined = concatenate([a, b], axis=None)
+    np.testing.assert_array_equal(joined.data, np.concatenate([a.data, b.data], axis=None))
+    (joined * np.arange(7.0)).sum().backward()
+    np.testing.assert_array_equal(a.grad, [[0.0, 1.0], [2.0, 3.0]])
+    np.testing.assert_array_equal(b.grad, [4.0, 5.0, 6.0])

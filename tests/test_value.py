@@ -187,3 +187,16 @@ def test_names_are_kept():
     assert Value(1.0, name="apple").name == "apple"
     assert "apple" in repr(Value(1.0, name="apple"))
 
+
+
+def test_relu_of_nan_is_nan_and_a_zero_base_power_has_plain_gradients():
+    assert math.isnan(Value(float("nan")).relu().data)
+    base, exponent = Value(0.0), Value(3.0)
+    (base ** exponent).backward()
+    assert (base.grad, exponent.grad) == (0.0, 0.0)  # not 0 * log(0) = nan
+
+
+def test_repr_shows_the_number_of_a_gradient_that_is_itself_a_value():
+    x = Value(2.0, name="x")
+    (x * x * x).backward(create_graph=True)
+    assert repr(x) == "Value(data=2, grad=12, name='x')"
