@@ -149,8 +149,12 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 
 def prelu(x, weight):
-    """Leaky ReLU whose negative slope `weight` is learnt (a Tensor broadcast along the last axis, or a Value)."""
-    positive, negative = _split_at_zero(_node(x))
+    """Leaky ReLU whose negative slope `weight` is learnt: one shared slope, or one per channel
+    (axis 1 of a batch, as in PyTorch: (N, C) features or (N, C, H, W) images); a Value for a Value."""
+    x = _node(x)
+    if isinstance(weight, Tensor) and weight.size > 1 and x.ndim > 2:
+        weight = weight.reshape((weight.size,) + (1,) * (x.ndim - 2))  # line the slopes up with axis 1
+    positive, negative = _split_at_zero(x)
     return positive + weight * negative
 
 

@@ -66,7 +66,7 @@ class LeakyReLU(Module):
 
 
 class PReLU(Module):
-    """Leaky ReLU with a learnt slope: one shared slope, or one per feature (num_parameters)."""
+    """Leaky ReLU with a learnt slope: one shared slope, or one per channel (num_parameters, axis 1)."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
         self.weight = Tensor(np.full(num_parameters, init, dtype=dtype), requires_grad=True, name="slope")
