@@ -110,7 +110,7 @@ def hvp(f):
     passes, whatever the size of x.
     """
     def hessian_vector_product(x, v):
-        v = np.asarray(v, dtype=np.float64) if not isinstance(v, numbers.Real) else float(v)
+        v = float(v) if isinstance(v, numbers.Real) else np.asarray(v, dtype=_float_array(_data_of(x)).dtype)
         return grad(lambda y: _inner(grad(f)(y), v))(x)
 
     return hessian_vector_product
@@ -125,16 +125,26 @@ def hessian(f):
     def hessian_at(x):
         if isinstance(x, (numbers.Real, Value)):
             return grad(grad(f))(x)
-        x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+        x = _float_array(x.data if isinstance(x, Tensor) else x)
         product = hvp(f)
         rows = []
         for k in range(x.size):
-            unit = np.zeros(x.size)
+            unit = np.zeros(x.size, dtype=x.dtype)
             unit[k] = 1.0
             rows.append(np.asarray(product(x, unit.reshape(x.shape))).reshape(-1))
         return np.stack(rows).reshape(x.shape + x.shape)
 
     return hessian_at
+
+
+def _data_of(x):
+    return x.data if isinstance(x, (Value, Tensor)) else x
+
+
+def _float_array(x) -> np.ndarray:
+    """x as an array in its own float dtype (float32 stays float32); integers become float64."""
+    array = np.asarray(x)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
 def _inner(g, v):

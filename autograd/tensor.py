@@ -295,7 +295,7 @@ class Relu(Op):
         return np.maximum(a, 0.0)
 
     def backward(self, g, a, out):
-        return (g * (_array_of(a) > 0),)
+        return (g * ~(_array_of(a) <= 0),)  # not `> 0`: as in PyTorch, a nan input passes its gradient on
 
 
 class Where(Op):

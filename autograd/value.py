@@ -123,7 +123,7 @@ def _sigmoid_rule(x, out):
 
 
 def _relu_rule(x, out):
-    return (1.0 if x > 0 else 0.0,)
+    return (0.0 if x <= 0 else 1.0,)  # as in PyTorch, a nan input passes its gradient on
 
 
 def _weighted_sum_rule(*inputs_and_out):

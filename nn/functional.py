@@ -99,7 +99,7 @@ class Step(Op):
     symbol = "step"
 
     def forward(self, a):
-        return (a > 0).astype(a.dtype)
+        return np.heaviside(a, 0.0)  # nan stays nan
 
     def backward(self, g, a, out):
         return (g * 0.0,)
@@ -108,8 +108,17 @@ class Step(Op):
 def step(x):
     """1 where x > 0 else 0 (Heaviside); gradient 0. Works on a Value too."""
     if isinstance(x, Value):
-        return x * 0.0 + (1.0 if x.data > 0 else 0.0)  # keeps the node in the graph with its zero derivative
+        return _flat_node(x, float(np.heaviside(x.data, 0.0)), "step")
     return Step()(_node(x))
+
+
+def _zero_slope(x, out):
+    return (0.0,)
+
+
+def _flat_node(x: Value, data: float, op: str) -> Value:
+    """A node on x whose value does not move with x (local derivative 0): drawn in the graph, unlike a constant."""
+    return Value._result(data, op, (x,), _zero_slope, (x.data,))
 
 
 def identity(x):
@@ -132,19 +141,20 @@ def relu(x):
     return _node(x).relu()
 
 
-def _split_at_zero(x):
+def _split_at_zero(x, nan_is_positive: bool):
     """(max(x, 0), min(x, 0)), with x = 0 on the negative side as in PyTorch: there the
     derivative is the negative side's (leaky_relu'(0) is the slope, elu'(0) is alpha).
-    Each part carries x's gradient only where it is x, so exp(min(x, 0)) never overflows."""
+    Each part carries x's gradient only where it is x, so exp(min(x, 0)) never overflows.
+    PyTorch's elu asks `x <= 0` and its leaky_relu `x > 0`, so a nan goes to different sides."""
+    positive = np.logical_not(x.data <= 0) if nan_is_positive else x.data > 0
     if isinstance(x, Value):
-        return (x, Value(0.0)) if x.data > 0 else (Value(0.0), x)
-    positive = x.data > 0
+        return (x, Value(0.0)) if positive else (Value(0.0), x)
     return where(positive, x, 0.0), where(positive, 0.0, x)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
     """x where x > 0, else negative_slope * x. Works on a Value too."""
-    positive, negative = _split_at_zero(_node(x))
+    positive, negative = _split_at_zero(_node(x), nan_is_positive=False)
     return positive + negative_slope * negative
 
 
@@ -154,13 +164,13 @@ def prelu(x, weight):
     x = _node(x)
     if isinstance(weight, Tensor) and weight.size > 1 and x.ndim > 2:
         weight = weight.reshape((weight.size,) + (1,) * (x.ndim - 2))  # line the slopes up with axis 1
-    positive, negative = _split_at_zero(x)
+    positive, negative = _split_at_zero(x, nan_is_positive=False)
     return positive + weight * negative
 
 
 def elu(x, alpha: float = 1.0):
     """x where x > 0, else alpha * (exp(x) - 1). Works on a Value too."""
-    positive, negative = _split_at_zero(_node(x))
+    positive, negative = _split_at_zero(_node(x), nan_is_positive=True)
     return positive + alpha * (negative.exp() - 1.0)
 
 
@@ -222,7 +232,7 @@ def hard_sigmoid(x):
     line = 0.2 * _node(x) + 0.5
     if isinstance(line, Value):
         inside = 0.0 < line.data < 1.0
-        return line if inside else line * 0.0 + min(max(line.data, 0.0), 1.0)  # keeps the node, slope 0
+        return line if inside else _flat_node(line, min(max(line.data, 0.0), 1.0), "clip")
     inside = (line.data > 0.0) & (line.data < 1.0)
     return where(inside, line, np.clip(line.data, 0.0, 1.0))
 

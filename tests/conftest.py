@@ -8,7 +8,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
-from oracle import INSTALL_HINT, SKIP_REASON, import_torch  # noqa: E402
+from oracle import INSTALL_HINT, SKIP_REASON, SWEEP, import_torch  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -37,16 +37,22 @@ def torch():
     return import_torch()
 
 
-def pytest_terminal_summary(terminalreporter):
-    """One line at the end that counts the oracle tests skipped for want of PyTorch."""
-    skipped = [report for report in terminalreporter.stats.get("skipped", [])
-               if SKIP_REASON in str(getattr(report, "longrepr", ""))]
-    if skipped:
-        terminalreporter.config._oracle_skipped = len(skipped)
+ORACLE_SKIPPED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Count the oracle tests skipped for want of PyTorch; report what the oracle sweep compared."""
+    config.stash[ORACLE_SKIPPED] = sum(1 for report in terminalreporter.stats.get("skipped", [])
+                                       if SKIP_REASON in str(getattr(report, "longrepr", "")))
+    if SWEEP["comparisons"]:
+        terminalreporter.write_line(
+            f"oracle sweep: {SWEEP['enumerated']} public functions enumerated ({SWEEP['with_spec']} with a PyTorch "
+            f"spec), {SWEEP['comparisons']} comparisons against PyTorch float64")
 
 
 def pytest_unconfigure(config):
-    skipped = getattr(config, "_oracle_skipped", 0)
+    """The run's very last line, after pytest's own: how many oracle tests were skipped, and how to run them."""
+    skipped = config.stash.get(ORACLE_SKIPPED, 0)
     if skipped:
         print(f"oracle: {skipped} tests against PyTorch were skipped (not installed); to run them: {INSTALL_HINT}")
 

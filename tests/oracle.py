@@ -10,7 +10,7 @@ import pytest
 
 REQUIRE_VARIABLE = "SCRATCHGRAD_REQUIRE_ORACLE"
 INSTALL_HINT = ".venv/bin/pip install torch==2.13.0 (a CPU build), then make test"
-SKIP_REASON = f"PyTorch (the float64 oracle) is not installed; to run this test: {INSTALL_HINT}"
+SKIP_REASON = "PyTorch (the float64 oracle) is not installed"  # the run's last line says how to install it
 
 
 def oracle_required() -> bool:
@@ -28,3 +28,12 @@ def import_torch():
         pytest.skip(SKIP_REASON)
     torch.set_num_threads(1)  # two thread pools (OpenBLAS and PyTorch's) fight on a 2-core machine
     return torch
+
+
+#: Tallies of the oracle sweep (tests/test_oracle_sweep.py) for the run's summary; all 0 when it did not run.
+SWEEP = {"enumerated": 0, "with_spec": 0, "comparisons": 0}
+
+
+def record(n: int = 1) -> None:
+    """Count n comparisons of our numbers (one value or gradient array each) against PyTorch's."""
+    SWEEP["comparisons"] += n

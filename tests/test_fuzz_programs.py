@@ -1,5 +1,6 @@
-"""Random programs: sequences of ops on random shapes, checked against central differences
-and, where installed, against PyTorch in float64.
+"""Random programs: sequences of ops on random shapes (the engine's, and nn.functional's smooth
+activations, softmaxes and mse_loss), checked against central differences and, where installed,
+against PyTorch in float64.
 
 A program is a list of instructions over a growing list of registers that starts with
 the inputs. Each instruction applies one op to earlier registers (so nodes are reused
@@ -13,6 +14,7 @@ from hypothesis import example, given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd import Tensor, gradcheck
+from nn import functional as F
 
 # Smooth ops only (no kinks or poles), so the numerical derivative is a fair judge.
 UNARY = {
@@ -26,19 +28,41 @@ UNARY = {
     "mean_all": (lambda x: x.mean(), lambda t, x: x.mean()),
     "transpose": (lambda x: x.T, lambda t, x: x.permute(tuple(reversed(range(x.ndim))))),
     "flip_rows": (lambda x: x[::-1], lambda t, x: t.flip(x, dims=[0])),
+    # nn.functional's smooth activations, so programs mix the library's layers with the engine's ops.
+    "F.sigmoid": (F.sigmoid, lambda t, x: t.sigmoid(x)),
+    "F.tanh": (F.tanh, lambda t, x: t.tanh(x)),
+    "F.softplus": (F.softplus, lambda t, x: t.nn.functional.softplus(x)),
+    "F.softsign": (F.softsign, lambda t, x: t.nn.functional.softsign(x)),
+    "F.swish": (F.swish, lambda t, x: t.nn.functional.silu(x)),
+    "F.gelu": (F.gelu, lambda t, x: t.nn.functional.gelu(x, approximate="tanh")),
+    "F.softmax_last": (lambda x: F.softmax(x, axis=-1), lambda t, x: t.softmax(x, dim=-1)),
+    "F.log_softmax_last": (lambda x: F.log_softmax(x, axis=-1), lambda t, x: t.log_softmax(x, dim=-1)),
 }
 BINARY = {
     "add": (lambda a, b: a + b, lambda t, a, b: a + b),
     "sub": (lambda a, b: a - b, lambda t, a, b: a - b),
     "mul": (lambda a, b: a * b, lambda t, a, b: a * b),
     "div_safe": (lambda a, b: a / (b * b + 1.0), lambda t, a, b: a / (b * b + 1.0)),
+    "F.mse_loss": (F.mse_loss, lambda t, a, b: t.nn.functional.mse_loss(a, b)),  # both arguments get gradients
 }
 
 
 def _applicable_unary(name, shape):
     if name in ("sum_last", "flip_rows"):
         return len(shape) >= 1 and shape[0] > 0
+    if name in ("F.softmax_last", "F.log_softmax_last"):
+        return len(shape) >= 1
     return True
+
+
+def _binary_shape(name, left, right):
+    """The shape of `name` applied to registers of shapes `left` and `right`; None when it does not apply."""
+    if name == "F.mse_loss":  # a loss compares like with like: mse_loss refuses shapes that differ
+        return () if left == right else None
+    try:
+        return np.broadcast_shapes(left, right)
+    except ValueError:
+        return None
 
 
 @st.composite
@@ -52,11 +76,10 @@ def programs(draw):
         if draw(st.booleans()):
             left = draw(st.integers(0, len(register_shapes) - 1))
             right = draw(st.integers(0, len(register_shapes) - 1))
-            try:
-                result_shape = np.broadcast_shapes(register_shapes[left], register_shapes[right])
-            except ValueError:
-                continue
             name = draw(st.sampled_from(sorted(BINARY)))
+            result_shape = _binary_shape(name, register_shapes[left], register_shapes[right])
+            if result_shape is None:
+                continue
             instructions.append((name, (left, right)))
         else:
             source = draw(st.integers(0, len(register_shapes) - 1))
