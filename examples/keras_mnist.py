@@ -45,7 +45,8 @@ def main(argv=None) -> dict:
     x_test, t_test = x[8000:], t[8000:]
 
     model = build_model(seed=args.seed)
-    summary = model.summary()
+    summary = model.summary(print_fn=None)
+    print(summary)
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
     history = model.fit(x_train, t_train, epochs=args.epochs, batch_size=args.batch_size,
                         validation_data=(x_valid, t_valid), verbose=0 if args.quiet else 1, seed=args.seed)

@@ -20,6 +20,12 @@ class StateFileError(ValueError):
     """A file given to `Module.load` is not a parameter file that `Module.save` wrote."""
 
 
+def _state_file(path) -> Path:
+    """The file `save` writes and `load` reads for `path`: as given, or with `.npz` when it has no suffix."""
+    path = Path(path)
+    return path if path.suffix else path.with_name(path.name + ".npz")
+
+
 def _is_parameter(x) -> bool:
     """A trainable leaf: intermediate results that a module happens to keep are not parameters."""
     if isinstance(x, Tensor):
@@ -31,8 +37,11 @@ class Module:
     """Base class: subclasses set parameters and sub-modules as attributes and define `forward`."""
 
     training = True
+    _parameters_named = False  # set once the outermost module's first call has named every parameter
 
     def __call__(self, *args, **kwargs):
+        if not self._parameters_named:
+            self.name_parameters()
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
@@ -69,6 +78,19 @@ class Module:
                 if not isinstance(child, Module) and id(child) not in seen:
                     seen.add(id(child))
                     yield (f"{module_name}.{name}" if module_name else name), child
+
+    def name_parameters(self) -> None:
+        """Name each parameter by its path in this module (`layers.0.W`, `layers.0.neurons.1.w.0`).
+
+        Pictures of graphs then say which weight is which. Runs by itself on a module's first
+        call. A parameter's own name is kept unless it is the end of its path (`W` in
+        `layers.0.W`: the name a smaller module gave it); so `Tensor(..., name="slope")` stays.
+        """
+        for path, parameter in self.named_parameters():
+            if parameter.name is None or path.endswith("." + parameter.name):
+                parameter.name = path
+        for module in self.modules():
+            module._parameters_named = True
 
     def parameters(self) -> list:
         """Every parameter (leaf `Tensor` with requires_grad, or leaf `Value`), in definition order."""
@@ -131,14 +153,14 @@ class Module:
             p.data = arrays[name].astype(p.dtype) if isinstance(p, Tensor) else float(arrays[name])
 
     def save(self, path) -> Path:
-        """Write the state dict to an `.npz` file (written to a temporary file, then renamed).
+        """Write the state dict to an `.npz` archive at `path` (a temporary file, then renamed); return its path.
 
+        Any suffix is kept as given (`model.pt` stays `model.pt`, and `load("model.pt")`
+        reads it back); a name without a suffix gets `.npz`, in `save` and `load` alike.
         The archive is the one `np.savez` makes, one `NAME.npy` entry per parameter, but written
         here: `np.savez(file, **state)` would take parameters named `file` or `allow_pickle` as its own.
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        path = _state_file(path)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
@@ -156,7 +178,7 @@ class Module:
         A damaged file, a file of another kind, or one holding pickled Python
         objects raises `StateFileError` and leaves the parameters unchanged.
         """
-        path = Path(path)
+        path = _state_file(path)
         expected = "an .npz of plain arrays written by Module.save"
         try:
             archive = np.load(path, allow_pickle=False)

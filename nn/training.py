@@ -1,4 +1,4 @@
-"""Keras-style training for `Sequential` (the notes' last chapter): summary, compile, fit, evaluate, predict.
+"""Keras-style training for `Sequential`: summary, compile, fit, evaluate, predict.
 
     model = nn.Sequential(nn.Flatten(input_shape=(28, 28)),
                           nn.Linear(784, 300, activation="relu"),
@@ -11,21 +11,22 @@
 
 When the model ends in a softmax and the loss is a categorical cross entropy,
 training computes the loss from the scores before the softmax with the fused
-softmax-with-loss (the notes' SoftmaxWithLoss layer): the same number, without
+softmax-with-loss (the book's SoftmaxWithLoss layer): the same number, without
 log(0), and with the simple gradient (y - t) / N.
 """
 from __future__ import annotations
 
-import numpy as np
-from tqdm.auto import tqdm
+import warnings
 
+import numpy as np
 from autograd import Tensor, no_grad
 
 from . import functional as F
 from . import optim
 from .data import DataLoader
+from .progress import TrainingProgress
 
-# Loss names as Keras spells them (and a few of the notes'); each maps to a function (output, targets).
+# Loss names as Keras spells them (and a few of the book's); each maps to a function (output, targets).
 LOSSES = {
     "sparse_categorical_crossentropy": F.cross_entropy_error,
     "categorical_crossentropy": F.cross_entropy_error,
@@ -36,6 +37,9 @@ LOSSES = {
     "binary_crossentropy": F.binary_cross_entropy,
 }
 _CATEGORICAL = {"sparse_categorical_crossentropy", "categorical_crossentropy"}
+# Losses that take log() of the model's outputs, so they need probabilities, not scores (logits).
+_PROBABILITY_LOSSES = {*_CATEGORICAL, "binary_crossentropy"}
+PROBABILITY_TOLERANCE = 1e-4  # float32 softmax rows sum to 1 within a few ulps
 METRICS = {"accuracy": F.accuracy, "acc": F.accuracy}
 
 
@@ -71,8 +75,11 @@ class KerasStyleTraining:
     """Mixed into `Sequential`: needs `layers`, `forward`, `parameters()`, `ends_in_softmax()` and `logits()`."""
 
     # ---- summary ------------------------------------------------------------
-    def summary(self, input_shape=None, print_fn=print) -> str:
-        """Print (and return) the table of layers, output shapes and parameter counts, as Keras does.
+    def summary(self, input_shape=None, print_fn=print) -> str | None:
+        """Print the table of layers, output shapes and parameter counts, as Keras does.
+
+        With `print_fn=None` the table is returned instead of printed (printing and
+        returning it would show it twice as a notebook cell's last line).
 
         Output shapes come from running one zero sample through the model; the
         input shape is `input_shape`, else the first layer's (`Flatten(input_shape=...)`
@@ -102,9 +109,10 @@ class KerasStyleTraining:
         lines += [double_rule, f"Total params: {total:,}", f"Trainable params: {total:,}",
                   "Non-trainable params: 0", rule]
         text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
 
     def _input_shape(self):
         first = self.layers[0] if self.layers else None
@@ -128,6 +136,11 @@ class KerasStyleTraining:
         else:
             raise TypeError(f"loss must be a name or a function; got {type(loss).__name__}")
         self._fused_softmax_loss = loss in _CATEGORICAL and self.ends_in_softmax()
+        if loss == "cross_entropy" and self.ends_in_softmax():
+            warnings.warn("loss='cross_entropy' applies its own softmax to the model's outputs, but the model "
+                          "already ends in a softmax, so training would see softmax(softmax(x)) and learn slowly: "
+                          "compile with loss='sparse_categorical_crossentropy' (it takes probabilities), or "
+                          "remove the final softmax", UserWarning, stacklevel=2)
         if isinstance(optimizer, str):
             if optimizer.lower() not in optim.OPTIMIZERS:
                 raise ValueError(f"unknown optimizer {optimizer!r}; use one of {sorted(optim.OPTIMIZERS)} "
@@ -155,12 +168,34 @@ class KerasStyleTraining:
             output = self.logits(x)
             return F.cross_entropy(output, t), output
         output = self.forward(x)
+        if self.loss in _PROBABILITY_LOSSES:
+            self._require_probabilities(output.data)
         return self._loss_function(output, t), output
+
+    def _require_probabilities(self, output: np.ndarray) -> None:
+        """Refuse scores (logits) given to a loss that takes log() of probabilities: training would go to nan."""
+        low, high = float(output.min(initial=np.inf)), float(output.max(initial=-np.inf))
+        rows_sum_to_one = self.loss == "binary_crossentropy" or output.ndim != 2 or \
+            np.allclose(output.sum(axis=1), 1.0, atol=PROBABILITY_TOLERANCE)
+        if low >= 0.0 and high <= 1.0 and rows_sum_to_one:
+            return
+        problem = f"they range from {low:.4g} to {high:.4g}" if low < 0.0 or high > 1.0 else \
+            "their rows do not sum to 1"
+        if self.loss == "binary_crossentropy":
+            fix = "end the model in a sigmoid (nn.Sigmoid(), or activation='sigmoid' on the last Linear)"
+        else:
+            fix = ("end the model in a softmax (nn.Softmax(), or activation='softmax' on the last Linear), "
+                   "or compile with loss='cross_entropy', which takes scores (logits)")
+        raise ValueError(f"loss={self.loss!r} takes probabilities, but the model's outputs are not probabilities "
+                         f"({problem}), so its log() would make the loss nan: {fix}")
 
     # ---- fit / evaluate / predict ---------------------------------------------
     def fit(self, x, t, epochs: int = 1, batch_size: int = 32, validation_data=None, verbose: int = 1,
             shuffle: bool = True, seed=None) -> History:
-        """Train for `epochs` passes over (x, t) in mini-batches, with a progress bar per epoch.
+        """Train for `epochs` passes over (x, t) in mini-batches, showing each epoch's progress (`verbose=0`: none).
+
+        In Jupyter each epoch gets one live Keras-style line; in a terminal a bar; in a
+        log plain lines, only about one a second (see `nn.progress`).
 
         Returns a `History` whose `.history` holds per-epoch "loss" and each metric
         (averaged over the epoch's batches), plus "val_loss" and "val_<metric>" when
@@ -174,13 +209,13 @@ class KerasStyleTraining:
             validation = DataLoader(*validation_data, batch_size=max(batch_size, 256))
             _require_samples("fit's validation_data", validation)
         history = History({"epochs": epochs, "steps": len(loader), "batch_size": batch_size, "verbose": verbose})
+        progress = TrainingProgress(epochs, len(loader), verbose)
         for epoch in range(epochs):
             self.train()
             sums = dict.fromkeys(["loss", *(name for name, _ in self.metrics)], 0.0)
             seen = 0
-            # Driven by hand (not tqdm(loader)) so the bar stays open for the epoch's final figures.
-            bar = tqdm(total=len(loader), desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", disable=not verbose)
-            for step, (x_batch, t_batch) in enumerate(loader):
+            epoch_progress = progress.epoch(epoch)
+            for x_batch, t_batch in loader:
                 loss, output = self._loss_and_output(x_batch, t_batch)
                 self.optimizer.zero_grad()
                 loss.backward()
@@ -190,15 +225,12 @@ class KerasStyleTraining:
                 sums["loss"] += loss.item() * count
                 for name, metric in self.metrics:
                     sums[name] += metric(output.data, t_batch) * count
-                if verbose and step % 20 == 0:
-                    bar.set_postfix({name: f"{total / seen:.4f}" for name, total in sums.items()}, refresh=False)
-                bar.update(1)
+                epoch_progress.step({name: total / seen for name, total in sums.items()})
             logs = {name: total / seen for name, total in sums.items()}
             if validation is not None:
                 values = self._mean_loss_and_metrics(validation)
                 logs.update({f"val_{name}": value for name, value in zip(sums, values)})
-            bar.set_postfix({name: f"{value:.4f}" for name, value in logs.items()})
-            bar.close()
+            epoch_progress.close(logs)
             history._record(epoch, logs)
         return history
 

@@ -255,3 +255,13 @@ def test_parameters_named_file_or_allow_pickle_round_trip_through_save_and_load(
     saved, loaded = model.state_dict(), other.state_dict()
     for name in saved:
         np.testing.assert_array_equal(loaded[name], saved[name], err_msg=name)
+
+
+@pytest.mark.parametrize("file_name", ["model.pt", "weights.bin", "model.npz", "checkpoint"])
+def test_save_and_load_agree_on_any_file_name(tmp_path, file_name):
+    model, other = small_model(seed=0), small_model(seed=1)
+    written = model.save(tmp_path / file_name)
+    assert written == tmp_path / (file_name if "." in file_name else file_name + ".npz")
+    other.load(tmp_path / file_name)  # the same name the user gave save, whatever its suffix
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(other.state_dict()[name], array)

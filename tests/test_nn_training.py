@@ -1,4 +1,6 @@
 """Keras-style training on Sequential: summary table, compile/fit/evaluate/predict, History."""
+import re
+
 import numpy as np
 import pytest
 
@@ -28,10 +30,11 @@ def test_summary_shows_the_notes_table():
     assert "Non-trainable params: 0" in lines
 
 
-def test_summary_prints_and_infers_the_input_from_a_first_linear(capsys):
+def test_summary_prints_once_and_infers_the_input_from_a_first_linear(capsys):
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2), nn.Softmax())
-    text = model.summary()
-    assert capsys.readouterr().out.strip() == text.strip()
+    assert model.summary() is None  # a notebook would show a returned table a second time
+    text = capsys.readouterr().out
+    assert text.strip() == model.summary(print_fn=None).strip()
     assert "relu (ReLU)                 (None, 3)                 0" in text
     assert "Total params: 23" in text
 
@@ -137,3 +140,54 @@ def test_fit_and_evaluate_with_more_samples_than_targets_name_both_counts():
         model.fit(np.zeros((5, 2)), np.zeros(4, dtype=np.intp), verbose=0)
     with pytest.raises(ValueError, match="got 5 samples and 4 targets"):
         model.evaluate(np.zeros((5, 2)), np.zeros(4, dtype=np.intp))
+
+
+def test_a_probability_loss_given_logits_says_what_to_change_before_training():
+    x, t = nn.data.moons(40, seed=0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))  # ends in scores, not probabilities
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"takes probabilities.*range from .*softmax.*loss='cross_entropy'"):
+        model.fit(x, t, verbose=0)
+    assert all(np.array_equal(model.state_dict()[name], before[name]) for name in before)  # no step taken
+    binary = nn.Sequential(nn.Linear(2, 1))
+    binary.compile(loss="binary_crossentropy", optimizer="sgd")
+    with pytest.raises(ValueError, match="sigmoid"):
+        binary.fit(x, t.reshape(-1, 1).astype(float), verbose=0)
+
+
+def test_a_logits_loss_on_a_model_that_ends_in_softmax_warns_at_compile():
+    with pytest.warns(UserWarning, match=r"already ends in a softmax.*sparse_categorical_crossentropy"):
+        moons_model().compile(loss="cross_entropy")
+
+
+def test_a_quick_run_in_a_log_prints_the_first_and_last_epochs_only(capsys):
+    x, t = nn.data.moons(40, seed=0)
+    model = moons_model()
+    model.compile(optimizer="sgd", metrics=["accuracy"])
+    model.fit(x, t, epochs=30, batch_size=10)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[1] for line in lines] == ["1/30", "30/30"]  # 30 epochs in well under a second
+    assert "\r" not in "".join(lines) and all("4/4 batches" in line and "accuracy=" in line for line in lines)
+
+
+def test_in_a_notebook_each_epoch_is_one_live_line(monkeypatch):
+    shown = []
+
+    class Handle:
+        def update(self, line):
+            shown[-1] = line.data
+
+    def display(line, display_id):
+        shown.append(line.data)
+        return Handle()
+
+    monkeypatch.setattr(nn.progress, "in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display", display)
+    x, t = nn.data.moons(40, seed=0)
+    model = moons_model()
+    model.compile(optimizer="sgd", metrics=["accuracy"])
+    model.fit(x, t, epochs=3, batch_size=10)
+    assert len(shown) == 3
+    assert all(re.match(rf"Epoch {i + 1}/3 \[=+\] 4/4 - [\d.]+s - loss=[\d.]+ accuracy=[\d.]+$", line)
+               for i, line in enumerate(shown))
