@@ -125,3 +125,9 @@ def test_without_matplotlib_plots_name_the_extra_and_graphs_still_work(monkeypat
     assert isinstance(caught.value, ImportError)
     price = Value(2.0, name="apple") * 1.1
     assert "apple" in viz.to_dot(price)
+
+
+def test_a_plot_shows_itself_in_jupyter_without_matplotlib_inline(plotting):
+    """IPython shows a cell's last value by its _repr_png_; a plain Figure only has one after %matplotlib inline."""
+    figure = viz.plot_history({"loss": [1.0, 0.5, 0.25]})
+    assert figure._repr_png_()[:8] == PNG_SIGNATURE

@@ -106,3 +106,16 @@ def test_too_many_steps_are_refused_before_any_picture_is_made(tmp_path):
     with pytest.raises(ValueError, match="max_steps"):
         viz.render_backprop_steps(x, tmp_path / "steps", max_steps=100)
     assert not (tmp_path / "steps").exists()
+
+
+def test_frames_carry_no_caption_and_captions_promise_no_gradient_not_yet_shown(tmp_path):
+    """The caption is the page's (not also inside each picture, where it widened some frames); an op's step
+    says its inputs get their gradients later, since their edges still show the dash then."""
+    require_dot()
+    price = apple_orange()["price"]
+    index = viz.render_backprop_steps(price, tmp_path)
+    for frame in tmp_path.glob("step_*.svg"):
+        assert "Step " not in frame.read_text(encoding="utf-8")
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", index.read_text(encoding="utf-8"))
+    assert "each input shows its gradient in a later step" in captions[3]
+    assert "passes it on" not in " ".join(captions)

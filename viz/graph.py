@@ -39,6 +39,14 @@ MISSING_COLOR = "#8c8c8c"  # a light gray: "—", a gradient not computed yet
 PNG_DPI = "150"  # Graphviz's default 96 dpi makes an edge's two small lines hard to read
 OUTPUT_ID = "output"
 OMITTED_ID = "omitted"
+# The engine's own names for the ops that expand_neurons draws (asked of the engine, so they never go stale):
+# the fused neuron w.x + b of Value.weighted_sum, and the product and sum it stands for.
+WEIGHTED_SUM_OP = Value.weighted_sum([Value(0.0)], [Value(0.0)]).op
+PRODUCT_OP = (Value(0.0) * Value(0.0)).op
+SUM_OP = (Value(0.0) + Value(0.0)).op
+SCREEN_DPI = 96  # how large an SVG shows in a browser or a notebook
+MAX_READABLE_PIXELS = 4000  # a picture longer than this on a side cannot be read without endless scrolling
+LAYOUT_CHECK_STATEMENTS = 120  # nodes and edges: smaller graphs always fit, no need to lay them out to measure
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +59,7 @@ class DrawOptions:
     rankdir: str = "LR"
     max_nodes: int = 500
     precision: int = 4
+    expand_neurons: bool = False
 
     def __post_init__(self):
         if self.style not in STYLES:
@@ -65,7 +74,8 @@ class DrawOptions:
 
 
 def draw_graph(root, style: str = "book", show_grad: bool = True, show_local_grad: bool = False,
-               rankdir: str = "LR", max_nodes: int = 500, precision: int = 4) -> graphviz.Digraph:
+               rankdir: str = "LR", max_nodes: int = 500, precision: int = 4,
+               expand_neurons: bool = False) -> graphviz.Digraph:
     """A picture of the graph that computed `root` (a `Value` or a `Tensor`), as a `graphviz.Digraph`.
 
     - `style`: "book" (the notes' figures: values and gradients on the edges) or
@@ -79,14 +89,20 @@ def draw_graph(root, style: str = "book", show_grad: bool = True, show_local_gra
     - `max_nodes`: draw at most this many graph nodes, those nearest the root;
       one extra node says how many were left out (with a `GraphTooLargeWarning`).
     - `precision`: significant digits of every number.
+    - `expand_neurons`: draw each fused neuron node `Σwx+b` (`Value.weighted_sum`, as
+      `nn.Neuron` makes) as what it computes: one × node per weight and one + node.
 
+    A picture too large to read (over `MAX_READABLE_PIXELS` on a side) gets a
+    `GraphTooLargeWarning` that says what to draw instead.
     A `Tensor` shows its name, shape and dtype, its numbers when it has at most
     six elements (else min / mean / max), and its gradient's numbers (or norm).
     In Jupyter the returned Digraph displays inline as SVG; `render` writes files.
     """
     check_root(root)
-    options = DrawOptions(style, show_grad, show_local_grad, rankdir, max_nodes, precision)
-    return build_digraph(root, options, final_gradients(root))
+    options = DrawOptions(style, show_grad, show_local_grad, rankdir, max_nodes, precision, expand_neurons)
+    graph = build_digraph(root, options, final_gradients(root))
+    warn_if_unreadable(graph)
+    return graph
 
 
 def to_dot(root, **options) -> str:
@@ -176,23 +192,75 @@ def nodes_nearest_root(root, max_nodes: int) -> tuple[list, int]:
     return order[:max_nodes], left_out
 
 
+# ---- is the picture readable? ----------------------------------------------
+def warn_if_unreadable(graph: graphviz.Digraph) -> None:
+    """Warn, with what to draw instead, when Graphviz lays `graph` out larger than anyone can read."""
+    if len(graph.body) < LAYOUT_CHECK_STATEMENTS:
+        return
+    try:  # "plain" output starts with: graph <scale> <width> <height>, in inches
+        header = graph.pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()
+    except graphviz.ExecutableNotFound:
+        return  # without dot nothing can be rendered; render() says so itself
+    width, height = (round(float(inches) * SCREEN_DPI) for inches in header[2:4])
+    if max(width, height) > MAX_READABLE_PIXELS:
+        warnings.warn(
+            f"this picture would be {width:,} x {height:,} px, too large to read; draw less: the loss of one "
+            "sample instead of a batch, one neuron (draw_graph(model.layers[0].neurons[0](x))), a Tensor model "
+            "(one node per layer), or fewer nodes with max_nodes=",
+            GraphTooLargeWarning, stacklevel=3,
+        )
+
+
+# ---- fused neurons drawn in full ----------------------------------------------
+@dataclasses.dataclass(eq=False)
+class _NeuronPart:
+    """A node that `expand_neurons` draws in place of part of a fused neuron: one product w_i x_i,
+    or the sum of the products and b. Each part's gradient is the neuron's (d sum / d part = 1)."""
+
+    data: float
+    op: str
+    parents: tuple
+    local_grads: tuple
+    neuron: Value
+    name: str | None = None
+
+
+def expand_neurons(nodes: list, ids: dict) -> list:
+    """`nodes` with each fused neuron replaced by its products (×) and their sum (+), which takes the
+    neuron's id, so the edges into and out of the neuron stay where they were; `ids` gains the parts."""
+    drawn = []
+    for node in nodes:
+        if not (isinstance(node, Value) and node.op == WEIGHTED_SUM_OP):
+            drawn.append(node)
+            continue
+        count = len(node.parents) // 2
+        weights, inputs, bias = node.parents[:count], node.parents[count:2 * count], node.parents[-1]
+        products = [_NeuronPart(w.data * x.data, PRODUCT_OP, (w, x), (x.data, w.data), node)
+                    for w, x in zip(weights, inputs)]
+        total = _NeuronPart(node.data, SUM_OP, (*products, bias), (1.0,) * (count + 1), node, node.name)
+        for position, product in enumerate(products):
+            ids[product] = f"{ids[node]}_w{position}"
+        ids[total] = ids[node]
+        drawn += [total, *products]
+    return drawn
+
+
 # ---- building the picture ---------------------------------------------------
-def build_digraph(root, options: DrawOptions, gradient, highlight=None, caption: str | None = None) -> graphviz.Digraph:
+def build_digraph(root, options: DrawOptions, gradient, highlight=None) -> graphviz.Digraph:
     """The Digraph of `root`'s graph; `gradient(node)` gives the gradient to show (None: "—").
 
-    `highlight` marks one node (the step-through's newest gradient) in red;
-    `caption` is a title written above the picture.
+    `highlight` marks one node (the step-through's newest gradient) in red.
     """
     nodes, left_out = nodes_nearest_root(root, options.max_nodes)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
+    if options.expand_neurons:
+        nodes = expand_neurons(nodes, ids)
     graph = graphviz.Digraph(
         name="computational_graph",
         graph_attr={"rankdir": options.rankdir, "nodesep": "0.4", "ranksep": "0.8", "fontname": "Helvetica"},
         node_attr={"fontname": "Helvetica", "fontsize": "14"},
         edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.8"},
     )
-    if caption:
-        graph.attr(label=_html(escape(caption)), labelloc="t", fontsize="14")
     painter = _BookPainter if options.style == "book" else _RecordPainter
     painter(graph, ids, options, gradient, highlight).draw(root, nodes)
     if left_out:
@@ -234,7 +302,7 @@ class _Painter:
 
     def gradient_line(self, node, prefix: str = "") -> str:
         """The gradient in red, or a gray "—" while it is not computed (a red dash would read like a value)."""
-        gradient = self.gradient(node)
+        gradient = self.gradient(node.neuron if isinstance(node, _NeuronPart) else node)
         text = gradient_text(gradient, self.options.precision)
         if prefix and not text.startswith("‖grad‖"):  # a norm names itself
             text = f"{prefix} {text}"
@@ -297,7 +365,8 @@ class _RecordPainter(_Painter):
 
     def draw(self, root, nodes) -> None:
         for node in nodes:
-            self.graph.node(self.ids[node], self.box_label(node), shape="plaintext")
+            # margin 0: the node is exactly the table, so arrows end on its border, not short of it
+            self.graph.node(self.ids[node], self.box_label(node), shape="plaintext", margin="0")
             if node.parents:
                 op_id = self.ids[node] + "_op"
                 self.op_node(op_id, node)
@@ -312,7 +381,8 @@ class _RecordPainter(_Painter):
     def box_label(self, node) -> str:
         """name | data | grad: side by side for a Value as in micrograd; stacked for a Tensor's longer lines."""
         values = self.value_lines(node)
-        if isinstance(node, Value):
+        scalar = not isinstance(node, Tensor)
+        if scalar:
             values = [f"data {values[0]}"]
         cells = [f"<b>{escape(node.name)}</b>"] if node.name else []
         cells += values
@@ -320,7 +390,7 @@ class _RecordPainter(_Painter):
             cells.append(self.gradient_line(node, prefix="grad"))
         background = ' bgcolor="#ffe9e9"' if node is self.highlight else ""
         cells = [f"<td>{cell}</td>" for cell in cells]
-        rows = "<tr>" + "".join(cells) + "</tr>" if isinstance(node, Value) else \
+        rows = "<tr>" + "".join(cells) + "</tr>" if scalar else \
                "".join(f"<tr>{cell}</tr>" for cell in cells)
         return _html(f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{background}>{rows}</table>')
 

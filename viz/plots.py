@@ -8,6 +8,7 @@ Every function returns the Figure and saves it when given a path.
 """
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,10 +21,12 @@ from .errors import MissingExtraError
 from .labels import visible
 
 MODEL_INPUTS = ("tensor", "array", "values")
+PNG_DPI = 120
 
 
 def _new_figure(**figure_options):
-    """A fresh matplotlib Figure; the import happens here so that viz works without matplotlib."""
+    """A fresh matplotlib Figure that shows itself in Jupyter; the import happens here so that viz works
+    without matplotlib."""
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
@@ -31,14 +34,23 @@ def _new_figure(**figure_options):
             "viz's plots need matplotlib, which is not installed: pip install 'scratchgrad[plot]' "
             "(or pip install matplotlib)"
         ) from err
-    return Figure(layout="constrained", **figure_options)
+
+    class NotebookFigure(Figure):
+        """A Figure that Jupyter shows as a picture without `%matplotlib inline` (which a plain Figure needs)."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=PNG_DPI)
+            return buffer.getvalue()
+
+    return NotebookFigure(layout="constrained", **figure_options)
 
 
 def _save(figure, path) -> None:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=120)
+        figure.savefig(path, dpi=PNG_DPI)
 
 
 # ---- training history -------------------------------------------------------------

@@ -98,8 +98,8 @@ def render_backprop_steps(root, out_dir, max_steps: int = 200, **options) -> Pat
     for step, node in enumerate(sweep, start=1):
         final.add(node)
         caption = f"Step {step} of {len(sweep)}: {_what_happens(node, root, root_title, draw_options.precision)}"
-        graph = build_digraph(root, draw_options, lambda n: n.grad if n in final else None,
-                              highlight=node, caption=caption)
+        # The caption goes on the page only: in the picture too it would show twice and widen some frames.
+        graph = build_digraph(root, draw_options, lambda n: n.grad if n in final else None, highlight=node)
         image = write_graph(graph, out_dir / f"step_{step:03d}.svg")
         frames.append(f'<figure><img src="{image.name}" alt="{escape(caption)}">'
                       f"<figcaption>{escape(caption)}</figcaption></figure>")
@@ -116,7 +116,8 @@ def _what_happens(node, root, root_title: str, precision: int) -> str:
         return f"{_describe(node, precision)} needs no gradient (requires_grad=False)"
     gradient = f"d {root_title} / d {_describe(node, precision)} = {gradient_text(node.grad, precision)}"
     if node.parents:
-        return f"{gradient}; the {op_symbol(node)} node passes it on to its inputs"
+        return (f"{gradient}; the {op_symbol(node)} node sends it on to its inputs, times each local "
+                "derivative (each input shows its gradient in a later step)")
     return gradient
 
 
