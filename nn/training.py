@@ -136,6 +136,7 @@ class KerasStyleTraining:
         else:
             raise TypeError(f"loss must be a name or a function; got {type(loss).__name__}")
         self._fused_softmax_loss = loss in _CATEGORICAL and self.ends_in_softmax()
+        self.name_parameters()  # fit runs forward() and logits(), not __call__, which names them otherwise
         if loss == "cross_entropy" and self.ends_in_softmax():
             warnings.warn("loss='cross_entropy' applies its own softmax to the model's outputs, but the model "
                           "already ends in a softmax, so training would see softmax(softmax(x)) and learn slowly: "

@@ -85,3 +85,9 @@ def test_record_boxes_have_no_margin_so_arrows_reach_them():
     source = viz.to_dot(apple_orange()["price"], style="record")
     boxes = [line for line in source.splitlines() if "<table" in line]
     assert boxes and all(re.search(r"\bmargin=0\b", line) for line in boxes)
+
+
+def test_a_compiled_sequential_names_its_parameters_though_fit_never_calls_it():
+    model = nn.Sequential(nn.Linear(2, 3, activation="relu"), nn.Linear(3, 2, activation="softmax"))
+    model.compile(loss="sparse_categorical_crossentropy")
+    assert [p.name for p in model.parameters()] == ["layers.0.W", "layers.0.b", "layers.1.W", "layers.1.b"]

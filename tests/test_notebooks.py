@@ -1,0 +1,50 @@
+"""The chapter notebooks in examples/notebooks run top to bottom in a fresh kernel, and show their pictures:
+graph cells an SVG, plot cells a PNG, with no warning, no doubled output, no magic."""
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import require_shared_data
+
+nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the dev extra (nbformat, nbclient)")
+nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the dev extra (nbformat, nbclient)")
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "examples" / "notebooks").glob("*.ipynb"))
+NEEDS_MNIST = {"05_layers_gradcheck_and_mnist"}
+GRAPH_CALLS = ("draw_graph(", "SVG(")
+PLOT_CALLS = ("viz.plot_",)
+
+
+def test_one_notebook_per_chapter():
+    assert [path.stem[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_is_stored_without_outputs(path):
+    book = nbformat.read(path, as_version=4)
+    code = [cell for cell in book.cells if cell.cell_type == "code"]
+    assert all(not cell.outputs and cell.execution_count is None for cell in code), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_and_shows_its_pictures(path, tmp_path, monkeypatch):
+    if path.stem in NEEDS_MNIST:
+        monkeypatch.setenv("MNIST_DATA", str(require_shared_data("mnist/t10k-images-idx3-ubyte.gz") / "mnist"))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+    book = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    nbclient.NotebookClient(book, timeout=180, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    print(f"{path.name}: {time.perf_counter() - started:.1f} s")
+    for cell in (cell for cell in book.cells if cell.cell_type == "code"):
+        kinds = {kind for output in cell.outputs for kind in output.get("data", {})}
+        stderr = "".join(output.get("text", "") for output in cell.outputs if output.get("name") == "stderr")
+        assert "Warning" not in stderr, f"{path.name}: {cell.source!r} warned: {stderr}"
+        if any(call in cell.source for call in GRAPH_CALLS):
+            assert "image/svg+xml" in kinds, f"{path.name}: no picture from {cell.source!r}"
+        if any(call in cell.source for call in PLOT_CALLS):
+            assert "image/png" in kinds, f"{path.name}: no plot from {cell.source!r}"
+        if cell.source.rstrip().endswith(".summary()"):
+            assert [output.output_type for output in cell.outputs] == ["stream"], "summary() shown twice"
