@@ -10,11 +10,12 @@ from .errors import AnomalyError, BackwardError, GradcheckError, ShapeError
 from .functional import grad, gradgradcheck, hessian, hvp, value_and_grad
 from .graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad, topological_order
 from .numerical import gradcheck, numerical_grad
-from .tensor import Op, Tensor, concatenate, stack, tensor, where
+from .ops import Context, Op
+from .tensor import Tensor, as_tensor, concatenate, numbers_of, stack, tensor, where
 from .value import Value
 
 __all__ = [
-    "Value", "Tensor", "tensor", "Op", "concatenate", "stack", "where",
+    "Value", "Tensor", "tensor", "as_tensor", "numbers_of", "Op", "Context", "concatenate", "stack", "where",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "topological_order",
     "numerical_grad", "gradcheck", "gradgradcheck", "grad", "value_and_grad", "hessian", "hvp",
     "ShapeError", "BackwardError", "GradcheckError", "AnomalyError",

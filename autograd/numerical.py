@@ -1,6 +1,6 @@
 """Numerical derivatives by central differences, and a checker that holds backprop to them.
 
-The central difference (f(x + h) - f(x - h)) / 2h has error O(h^2); the notes use
+The central difference (f(x + h) - f(x - h)) / 2h has error O(h^2); the book (ch. 4) uses
 h = 1e-4, small enough for accuracy and large enough to avoid rounding noise.
 """
 from __future__ import annotations

@@ -1,13 +1,15 @@
 """`Value`: one number that remembers how it was computed.
 
-Every operation computes, in its forward pass, the local derivative of its result
-with respect to each input and keeps them on the result node (`local_grads`,
-aligned with `parents`). Backward is then one generic loop that multiplies local
-derivatives along the edges (the chain rule) and needs no per-node closure.
+Every op computes, in its forward pass, the local derivative of its result with respect
+to each input and keeps them on the result node (`local_grads`, aligned with `parents`),
+as the book draws them on the edges of its computational graphs (ch. 5). Backward is then
+one generic loop that multiplies local derivatives along the edges (the chain rule) and
+needs no per-node closure.
 
-Each operation's local derivatives come from a small *rule* function written with
-plain arithmetic, so the same rule works on floats (the ordinary forward pass) and
-on `Value` nodes (to build the derivative's own graph for higher-order derivatives).
+Each op is one method and, right below it, its *rule*: rule(*inputs, out) -> the local
+derivatives, written with plain arithmetic so that the same rule works on floats (the
+ordinary forward pass) and on `Value` nodes (to build the derivative's own graph for
+higher-order derivatives).
 
 Floating-point faults follow IEEE like NumPy rather than raising: 1/0 = inf,
 0/0 = nan, log(0) = -inf, log(-1) = nan, exp(1000) = inf, and a negative base to a
@@ -26,6 +28,7 @@ from .errors import AnomalyError
 from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 
 
+# ---- float arithmetic that follows IEEE (Python's math raises where NumPy gives inf or nan) ----
 def _ieee(numpy_function, *args) -> float:
     """Redo an operation Python's `math` refused (1/0, log(0), exp overflow) with NumPy's IEEE result."""
     with np.errstate(all="ignore"):
@@ -72,73 +75,13 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-# Local-derivative rules: rule(*inputs, out) -> d out / d input, one per input.
-def _add_rule(a, b, out):
-    return 1.0, 1.0
-
-
-def _sub_rule(a, b, out):
-    return 1.0, -1.0
-
-
-def _mul_rule(a, b, out):
-    return b, a
-
-
-def _div_rule(a, b, out):
-    return _div(1.0, b), -_div(out, b)
-
-
-def _neg_rule(a, out):
-    return (-1.0,)
-
-
-def _pow_const_rule(exponent, base, out):
-    if exponent == 0:  # x**0 is constant; 0 * x**-1 would be nan at x = 0
-        return (0.0,)
-    return (exponent * _pow(base, exponent - 1),)
-
-
-def _pow_rule(base, exponent, out):
-    # At base 0, as in PyTorch: 0^y is constant in x where y = 0 and in y where y >= 0, not 0 * inf = nan.
-    d_base = 0.0 if float(base) == 0 and float(exponent) == 0 else exponent * _pow(base, exponent - 1)
-    d_exponent = 0.0 if float(base) == 0 and float(exponent) >= 0 else out * _log(base)
-    return d_base, d_exponent
-
-
-def _exp_rule(x, out):
-    return (out,)
-
-
-def _log_rule(x, out):
-    return (_div(1.0, x),)
-
-
-def _tanh_rule(x, out):
-    return (1.0 - out * out,)
-
-
-def _sigmoid_rule(x, out):
-    return (out * (1.0 - out),)
-
-
-def _relu_rule(x, out):
-    return (0.0 if x <= 0 else 1.0,)  # as in PyTorch, a nan input passes its gradient on
-
-
-def _weighted_sum_rule(*inputs_and_out):
-    # inputs are (w_1..w_n, x_1..x_n, b): d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
-    n = (len(inputs_and_out) - 2) // 2
-    weights, inputs = inputs_and_out[:n], inputs_and_out[n:2 * n]
-    return (*inputs, *weights, 1.0)
-
-
 _new_node = object.__new__
 _recording = _grad_enabled.get  # bound once: one attribute lookup fewer per node
 
 
-# Two makers of result nodes with the inputs spelled out, so the rule gets the floats
-# directly instead of through a list and *-unpacking: x * y costs 190 ns, not 515 ns.
+# ---- the makers of result nodes --------------------------------------------------------------
+# One per arity, with the inputs spelled out: the rule gets the floats directly, with no tuple
+# packing or *-unpacking on the path every x * y takes (BENCHMARKS.md has the cost of each).
 def _unary_result(data: float, op: str, x: "Value", rule) -> "Value":
     """The node for a one-input `op`; records the graph only while grad is enabled."""
     out = _new_node(Value)
@@ -166,6 +109,23 @@ def _binary_result(data: float, op: str, a: "Value", b: "Value", rule) -> "Value
     if _recording():
         out.parents = (a, b)
         out.local_grads = rule(a.data, b.data, data)
+        out._rule = rule
+    else:
+        out.parents = out.local_grads = ()
+        out._rule = None
+    return out
+
+
+def _result(data: float, op: str, parents: tuple, rule, parents_data) -> "Value":
+    """The node for an op with any number of inputs (weighted_sum; step and clip in nn.functional)."""
+    out = _new_node(Value)
+    out.data = data
+    out.grad = 0.0
+    out.name = None
+    out.op = op
+    if _recording():
+        out.parents = parents
+        out.local_grads = rule(*parents_data, data)
         out._rule = rule
     else:
         out.parents = out.local_grads = ()
@@ -201,49 +161,65 @@ class Value:
         self.local_grads = ()
         self._rule = None
 
-    @staticmethod
-    def _result(data: float, op: str, parents: tuple, rule, parents_data) -> "Value":
-        """The node for `op` applied to `parents` (whose floats are `parents_data`); records the graph only while grad is enabled."""
-        out = _new_node(Value)
-        out.data = data
-        out.grad = 0.0
-        out.name = None
-        out.op = op
-        if _recording():
-            out.parents = parents
-            out.local_grads = rule(*parents_data, data)
-            out._rule = rule
-        else:
-            out.parents = out.local_grads = ()
-            out._rule = None
-        return out
-
-    # ---- arithmetic -------------------------------------------------------
+    # ---- arithmetic: each op, then its local derivatives -------------------------------------
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return _binary_result(self.data + other.data, "+", self, other, _add_rule)
+        return _binary_result(self.data + other.data, "+", self, other, Value._add_rule)
+
+    @staticmethod
+    def _add_rule(a, b, out):
+        return 1.0, 1.0
 
     def __sub__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return _binary_result(self.data - other.data, "-", self, other, _sub_rule)
+        return _binary_result(self.data - other.data, "-", self, other, Value._sub_rule)
+
+    @staticmethod
+    def _sub_rule(a, b, out):
+        return 1.0, -1.0
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return _binary_result(self.data * other.data, "*", self, other, _mul_rule)
+        return _binary_result(self.data * other.data, "*", self, other, Value._mul_rule)
+
+    @staticmethod
+    def _mul_rule(a, b, out):
+        return b, a
 
     def __truediv__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return _binary_result(_div(self.data, other.data), "/", self, other, _div_rule)
+        return _binary_result(_div(self.data, other.data), "/", self, other, Value._div_rule)
+
+    @staticmethod
+    def _div_rule(a, b, out):
+        return _div(1.0, b), -_div(out, b)
 
     def __neg__(self):
-        return _unary_result(-self.data, "neg", self, _neg_rule)
+        return _unary_result(-self.data, "neg", self, Value._neg_rule)
+
+    @staticmethod
+    def _neg_rule(a, out):
+        return (-1.0,)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return _binary_result(_pow(self.data, exponent.data), "**", self, exponent, _pow_rule)
+            return _binary_result(_pow(self.data, exponent.data), "**", self, exponent, Value._pow_rule)
         exponent = _as_float(exponent)
-        rule = functools.partial(_pow_const_rule, exponent)
+        rule = functools.partial(Value._pow_const_rule, exponent)
         return _unary_result(_pow(self.data, exponent), f"**{exponent:g}", self, rule)
+
+    @staticmethod
+    def _pow_rule(base, exponent, out):
+        # At base 0, as in PyTorch: 0^y is constant in x where y = 0 and in y where y >= 0, not 0 * inf = nan.
+        d_base = 0.0 if float(base) == 0 and float(exponent) == 0 else exponent * _pow(base, exponent - 1)
+        d_exponent = 0.0 if float(base) == 0 and float(exponent) >= 0 else out * _log(base)
+        return d_base, d_exponent
+
+    @staticmethod
+    def _pow_const_rule(exponent, base, out):
+        if exponent == 0:  # x**0 is constant; 0 * x**-1 would be nan at x = 0
+            return (0.0,)
+        return (exponent * _pow(base, exponent - 1),)
 
     def __radd__(self, other):
         return Value(other) + self
@@ -260,22 +236,42 @@ class Value:
     def __rpow__(self, base):
         return Value(base) ** self
 
-    # ---- functions --------------------------------------------------------
+    # ---- functions: each op, then its local derivative ----------------------------------------
     def exp(self):
-        return _unary_result(_exp(self.data), "exp", self, _exp_rule)
+        return _unary_result(_exp(self.data), "exp", self, Value._exp_rule)
+
+    @staticmethod
+    def _exp_rule(x, out):
+        return (out,)  # e^x is its own derivative
 
     def log(self):
-        return _unary_result(_log(self.data), "log", self, _log_rule)
+        return _unary_result(_log(self.data), "log", self, Value._log_rule)
+
+    @staticmethod
+    def _log_rule(x, out):
+        return (_div(1.0, x),)
 
     def tanh(self):
-        return _unary_result(math.tanh(self.data), "tanh", self, _tanh_rule)
+        return _unary_result(math.tanh(self.data), "tanh", self, Value._tanh_rule)
+
+    @staticmethod
+    def _tanh_rule(x, out):
+        return (1.0 - out * out,)
 
     def sigmoid(self):
-        return _unary_result(_sigmoid(self.data), "sigmoid", self, _sigmoid_rule)
+        return _unary_result(_sigmoid(self.data), "sigmoid", self, Value._sigmoid_rule)
+
+    @staticmethod
+    def _sigmoid_rule(x, out):
+        return (out * (1.0 - out),)
 
     def relu(self):
         x = self.data
-        return _unary_result(0.0 if x <= 0 else x, "relu", self, _relu_rule)  # nan stays nan, as in NumPy
+        return _unary_result(0.0 if x <= 0 else x, "relu", self, Value._relu_rule)  # nan stays nan, as in NumPy
+
+    @staticmethod
+    def _relu_rule(x, out):
+        return (0.0 if x <= 0 else 1.0,)  # as in PyTorch, a nan input passes its gradient on
 
     @staticmethod
     def weighted_sum(weights, inputs, bias=0.0) -> "Value":
@@ -290,8 +286,7 @@ class Value:
                 f"and {len(inputs)} inputs"
             )
         parents = (*weights, *inputs, bias)
-        # The type check rides in the comprehension that reads the floats: 2n + 1 isinstance calls
-        # or a separate pass over the types would cost 0.5-1 us more per neuron (n = 16: 1.9 us in all).
+        # The type check rides in the comprehension that reads the floats (a separate pass costs more).
         parents_data = [p.data for p in parents if type(p) is Value]
         if len(parents_data) != len(parents):  # plain numbers (or Value subclasses) among them
             parents = tuple(v if isinstance(v, Value) else Value(v) for v in parents)
@@ -301,7 +296,14 @@ class Value:
             total = math.fsum(map(operator.mul, weights_data, inputs_data))  # exactly rounded, in any order
         except (OverflowError, ValueError):  # fsum refuses to overflow or to add inf - inf; IEEE gives inf or nan
             total = sum(map(operator.mul, weights_data, inputs_data))
-        return Value._result(total + parents_data[-1], "Σwx+b", parents, _weighted_sum_rule, parents_data)
+        return _result(total + parents_data[-1], "weighted_sum", parents, Value._weighted_sum_rule, parents_data)
+
+    @staticmethod
+    def _weighted_sum_rule(*inputs_and_out):
+        # inputs are (w_1..w_n, x_1..x_n, b): d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+        n = (len(inputs_and_out) - 2) // 2
+        weights, inputs = inputs_and_out[:n], inputs_and_out[n:2 * n]
+        return (*inputs, *weights, 1.0)
 
     # ---- comparisons (on the data; they record no graph) ------------------
     def __lt__(self, other):

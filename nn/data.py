@@ -1,6 +1,6 @@
 """Data: logic-gate tables, generated 2-D data sets, a mini-batch `DataLoader`, and MNIST.
 
-`load_mnist` has the notes' shape: `(x_train, t_train), (x_test, t_test) =
+`load_mnist` has the book's shape: `(x_train, t_train), (x_test, t_test) =
 load_mnist(normalize=True, flatten=True, one_hot_label=False)`. It reads the four
 gzipped IDX files from a folder; with no folder given it uses a cache
 (`~/.cache/scratchgrad/mnist`) and downloads what is missing from public mirrors,
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from autograd import Tensor
+from autograd import numbers_of
 
 from . import init as initialisers
 
@@ -38,7 +38,7 @@ def logic_gate(name: str):
 
 
 def xor():
-    """The XOR table, as the notes' hands-on code writes it: X (4, 2), t (4, 1)."""
+    """The XOR table, as the book's hands-on code writes it: X (4, 2), t (4, 1)."""
     return logic_gate("XOR")
 
 
@@ -70,10 +70,6 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed=No
 
 
 # ---- mini-batches ---------------------------------------------------------------
-def _as_array(x) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 class DataLoader:
     """Mini-batches of (x, t) arrays: `for x_batch, t_batch in DataLoader(x, t, batch_size=100): ...`.
 
@@ -84,8 +80,8 @@ class DataLoader:
 
     def __init__(self, x, t=None, batch_size: int = 32, shuffle: bool = False, seed=None,
                  drop_last: bool = False):
-        self.x = _as_array(x)
-        self.t = None if t is None else _as_array(t)
+        self.x = np.asarray(numbers_of(x))
+        self.t = None if t is None else np.asarray(numbers_of(t))
         if self.t is not None and len(self.t) != len(self.x):
             raise ValueError(f"DataLoader needs as many targets as samples; got {len(self.x)} samples "
                              f"and {len(self.t)} targets")
@@ -227,7 +223,7 @@ def _find_folder(path) -> Path:
 def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_label: bool = False,
                split: str | None = None, *, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, cache_dir=None,
                progress: bool = True):
-    """MNIST as NumPy arrays, in the notes' shape.
+    """MNIST as NumPy arrays, in the book's shape.
 
     normalize: pixels as float32 in [0, 1] (else uint8 0..255).
     flatten: images as rows of 784 (else (N, 1, 28, 28)).

@@ -1,9 +1,11 @@
 """Activations, the affine map, softmax and losses as functions.
 
-Activations are built from the engine's operations where they can be; those
-written only with operations that `Value` also has (+, -, *, /, **, exp, tanh,
-sigmoid, relu) work on a `Value` as well as on a `Tensor`. A few are fused into
-one `Op` for speed or numerical stability; the reason is given beside each.
+Most are composites: built from the engine's primitive ops, so their gradients come
+from the primitives' rules, and those written only with operations that `Value` also
+has (+, -, *, /, **, exp, tanh, sigmoid, relu) work on a `Value` as well as on a
+`Tensor`. The few fused ones (affine, step, softplus, softmax, log_softmax and softmax
+with cross entropy) call an op of the engine's op table, `autograd/ops.py`, where their
+forward and backward stand side by side with the reason they are fused.
 
 Anything that is not already a `Tensor` or `Value` (a list, an array, a number)
 is taken as a constant `Tensor`.
@@ -14,67 +16,30 @@ import math
 
 import numpy as np
 
-from autograd import Op, ShapeError, Tensor, Value, where
+from autograd import ShapeError, Tensor, Value, as_tensor, numbers_of, where
+from autograd.ops import Affine, LogSoftmax, Softmax, SoftmaxCrossEntropy, Softplus, Step
+from autograd.value import _result as _value_result
 
 # SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-CROSS_ENTROPY_DELTA = 1e-7  # the notes' delta: log(y + 1e-7) never reaches log(0) = -inf
+CROSS_ENTROPY_DELTA = 1e-7  # the book's delta (ch. 4): log(y + 1e-7) never reaches log(0) = -inf
 
 
 def _node(x):
     """A Tensor or Value as it is; anything else as a constant Tensor."""
-    return x if isinstance(x, (Tensor, Value)) else Tensor(x)
+    return x if isinstance(x, Value) else as_tensor(x)
 
 
 def _tensor_only(x, function: str) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{function} works on Tensors, not on a single Value; use a Tensor of the inputs")
-    return _node(x)
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _exp(x):
-    """exp of an array or a Tensor: backward rules run on both (Tensors for higher derivatives)."""
-    return x.exp() if isinstance(x, Tensor) else np.exp(x)
-
-
-def _softmax_of(x, axis):
-    """Softmax of an array or a Tensor, with the row maximum subtracted so exp cannot overflow."""
-    if _data(x).shape[axis] == 0:  # an empty axis: nothing to normalise, and max() has no value
-        return x * 1.0
-    e = _exp(x - _data(x).max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    return as_tensor(x)
 
 
 # ---- the affine map ---------------------------------------------------------
-class Affine(Op):
-    """x @ W + b as one node (the notes' Affine layer).
-
-    Fused for speed: one node instead of two, and the bias gradient is one sum
-    over the batch instead of a broadcast to undo. Inputs may have any number of
-    leading axes; the last one meets W.
-    """
-
-    symbol = "affine"
-    fresh_gradients = True  # dX, dW, db are new arrays: the weights keep them without a copy
-
-    def forward(self, x, W, b):
-        return x @ W + b
-
-    def backward(self, g, x, W, b, out):
-        need_x, need_W, need_b = self.needs_input_grad
-        rows = g.reshape((-1, W.shape[1]))  # every leading axis counts as a sample
-        return (g @ W.T if need_x else None,
-                x.reshape((-1, W.shape[0])).T @ rows if need_W else None,
-                rows.sum(axis=0) if need_b else None)
-
-
 def linear(x, W, b=None) -> Tensor:
-    """y = x @ W + b with W of shape (in, out) and b of shape (out,): the notes' convention.
+    """y = x @ W + b with W of shape (in, out) and b of shape (out,): the book's convention.
 
     Any other bias that broadcasts ((1, out), (batch, out), a scalar) is added as it is.
     """
@@ -88,23 +53,6 @@ def linear(x, W, b=None) -> Tensor:
 
 
 # ---- activations --------------------------------------------------------------
-class Step(Op):
-    """The step function: 1 where x > 0, else 0.
-
-    Its derivative is 0 everywhere it exists (it does not at x = 0), so backward
-    sends a zero gradient: a network of steps cannot learn by gradient descent,
-    which is why the notes move to the sigmoid.
-    """
-
-    symbol = "step"
-
-    def forward(self, a):
-        return np.heaviside(a, 0.0)  # nan stays nan
-
-    def backward(self, g, a, out):
-        return (g * 0.0,)
-
-
 def step(x):
     """1 where x > 0 else 0 (Heaviside); gradient 0. Works on a Value too."""
     if isinstance(x, Value):
@@ -118,11 +66,11 @@ def _zero_slope(x, out):
 
 def _flat_node(x: Value, data: float, op: str) -> Value:
     """A node on x whose value does not move with x (local derivative 0): drawn in the graph, unlike a constant."""
-    return Value._result(data, op, (x,), _zero_slope, (x.data,))
+    return _value_result(data, op, (x,), _zero_slope, (x.data,))
 
 
 def identity(x):
-    """The identity (the notes' output activation for regression)."""
+    """The identity (the book's output activation for regression)."""
     return _node(x)
 
 
@@ -190,19 +138,6 @@ def gelu(x):
     return 0.5 * x * (1.0 + (math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)).tanh())
 
 
-class Softplus(Op):
-    """log(1 + exp(x)), fused for stability: exp(x) overflows at x = 1000, np.logaddexp does not."""
-
-    symbol = "softplus"
-
-    def forward(self, a):
-        return np.logaddexp(0.0, a)
-
-    def backward(self, g, a, out):
-        slope = a.sigmoid() if isinstance(a, Tensor) else Tensor(a).sigmoid().data
-        return (g * slope,)
-
-
 def softplus(x) -> Tensor:
     """log(1 + exp(x)), a smooth ReLU; its derivative is the sigmoid."""
     return Softplus()(_tensor_only(x, "softplus"))
@@ -242,42 +177,6 @@ def exponential(x):
     return _node(x).exp()
 
 
-class Softmax(Op):
-    """exp(x) / sum(exp(x)) along an axis, with the maximum subtracted first (no overflow at x = 1010).
-
-    Fused for speed and stability: one node, and backward y * (g - sum(g * y)) needs only the output.
-    """
-
-    symbol = "softmax"
-
-    def __init__(self, axis: int = -1):
-        self.axis = axis
-
-    def forward(self, a):
-        return _softmax_of(a, self.axis)
-
-    def backward(self, g, a, out):
-        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
-
-
-class LogSoftmax(Op):
-    """log(softmax(x)) as x - max - log(sum(exp(x - max))): fused for stability (softmax can round to 0)."""
-
-    symbol = "log-softmax"
-
-    def __init__(self, axis: int = -1):
-        self.axis = axis
-
-    def forward(self, a):
-        if a.shape[self.axis] == 0:  # an empty axis: an empty result, as in NumPy and PyTorch
-            return a.copy()
-        shifted = a - a.max(axis=self.axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
-
-    def backward(self, g, a, out):
-        return (g - _exp(out) * g.sum(axis=self.axis, keepdims=True),)
-
-
 def softmax(x, axis: int = -1) -> Tensor:
     """Probabilities along `axis` (default the last): stable for any input size."""
     return Softmax(axis)(_tensor_only(x, "softmax"))
@@ -297,7 +196,7 @@ def maxout(x, W, b, pieces: int) -> Tensor:
 
 # ---- losses -----------------------------------------------------------------
 def _target_array(t) -> np.ndarray:
-    return np.asarray(t.data if isinstance(t, Tensor) else t)
+    return np.asarray(numbers_of(t))
 
 
 def _target_like(y, t, loss: str):
@@ -336,7 +235,7 @@ def _one_sample_targets(t: np.ndarray, classes: int) -> np.ndarray:
 
 
 def sum_squares_error(y, t):
-    """The notes' sum of squares error: 0.5 * sum((y - t)^2); y and t of one shape."""
+    """The book's sum of squares error: 0.5 * sum((y - t)^2); y and t of one shape."""
     y = _node(y)
     return 0.5 * ((y - _target_like(y, t, "sum_squares_error")) ** 2).sum()
 
@@ -348,7 +247,7 @@ def mse_loss(y, t):
 
 
 def cross_entropy_error(y, t):
-    """The notes' cross entropy on probabilities y: -sum(t * log(y + 1e-7)) / batch size.
+    """The book's cross entropy on probabilities y: -sum(t * log(y + 1e-7)) / batch size.
 
     `y` is (classes,) for one sample or (batch, classes); `t` is one-hot (y's shape)
     or class labels (one per sample). The mean is over the batch.
@@ -362,50 +261,6 @@ def cross_entropy_error(y, t):
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
     labels = _as_labels(t.data, batch, y.shape[1])
     return -(y[np.arange(batch), labels] + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)
-
-
-class SoftmaxCrossEntropy(Op):
-    """Softmax followed by cross entropy, averaged over the batch (the notes' Softmax-with-Loss).
-
-    Fused for stability and speed: the log-softmax never takes log(0) and never
-    overflows (logits of 1000 are fine), and the gradient is simply
-    (softmax(x) - t) / N.
-    """
-
-    symbol = "softmax-CE"
-
-    def __init__(self, targets: np.ndarray, labels: bool):
-        self.targets, self.labels = targets, labels
-
-    def forward(self, logits):
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exps = np.exp(shifted)
-        totals = exps.sum(axis=1, keepdims=True)
-        self.probabilities = exps / totals  # kept for backward, as the notes' layer keeps y
-        log_probabilities = shifted - np.log(totals)
-        batch = logits.shape[0]
-        if self.labels:
-            picked = log_probabilities[np.arange(batch), self.targets]
-            return np.asarray(-picked.sum() / batch, dtype=logits.dtype)
-        return np.asarray(-(self.targets * log_probabilities).sum() / batch, dtype=logits.dtype)
-
-    def backward(self, g, logits, out):
-        batch = logits.shape[0]
-        if self.labels and isinstance(logits, np.ndarray):
-            # The notes' (y - t) / N from the kept softmax: 4 us instead of 16 us at batch 100
-            # (the general rule below recomputes softmax and builds a one-hot; create_graph needs it).
-            grad = self.probabilities * (g / batch)
-            grad[np.arange(batch), self.targets] -= g / batch
-            return (grad,)
-        probabilities = _softmax_of(logits, axis=1)
-        if self.labels:
-            one_hot = np.zeros(logits.shape, dtype=_data(logits).dtype)
-            one_hot[np.arange(batch), self.targets] = 1.0
-        else:
-            one_hot = self.targets
-        # (y * sum(t) - t) / N; it is (y - t) / N as the notes say when each row of t sums to 1.
-        row_mass = one_hot.sum(axis=1, keepdims=True)
-        return (g * (probabilities * row_mass - one_hot) * (1.0 / batch),)
 
 
 def cross_entropy(logits, t) -> Tensor:
@@ -443,7 +298,7 @@ def accuracy(y, t) -> float:
     `y` holds scores or probabilities, (batch, classes) or (classes,) for one
     sample; with one column, > 0.5 means class 1. `t` holds labels or one-hot rows.
     """
-    y = np.asarray(_data(y))
+    y = np.asarray(numbers_of(y))
     t = _target_array(t)
     if y.ndim == 2 and y.shape[1] == 1:
         predicted = (y[:, 0] > 0.5).astype(np.intp)

@@ -6,8 +6,8 @@ script that calls `nn.manual_seed(0)` first gets the same network every run.
 
 Initialisers take a shape and a generator and return a float64 array:
 
-- `normal(std=0.01)`: the notes' `weight_init_std * np.random.randn(...)`.
-- `xavier`: standard deviation 1/sqrt(fan_in), the notes' (and the book's) form
+- `normal(std=0.01)`: the book's `weight_init_std * np.random.randn(...)`.
+- `xavier`: standard deviation 1/sqrt(fan_in), the book's form
   of Xavier Glorot's initialisation, suited to sigmoid and tanh layers.
 - `he`: standard deviation sqrt(2/fan_in) (Kaiming He), suited to ReLU layers.
 - `uniform(low=-1, high=1)`: micrograd's scalar neurons.
@@ -43,7 +43,7 @@ def _fan_in(shape) -> int:
 
 
 def normal(shape, rng: np.random.Generator, std: float = 0.01) -> np.ndarray:
-    """Gaussian weights with mean 0 and standard deviation `std` (the notes use 0.01)."""
+    """Gaussian weights with mean 0 and standard deviation `std` (the book uses 0.01)."""
     return std * rng.standard_normal(shape)
 
 
@@ -68,7 +68,7 @@ INITIALISERS = {"normal": normal, "xavier": xavier, "glorot": xavier, "he": he, 
 
 def get(init):
     """The initialiser for a name ("normal", "xavier", "he", "uniform"), a number (normal with
-    that standard deviation, as the notes' `weight_init_std`), or a callable(shape, rng)."""
+    that standard deviation, as the book's `weight_init_std`), or a callable(shape, rng)."""
     if callable(init):
         return init
     if isinstance(init, (int, float)) and not isinstance(init, bool):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import ShapeError, Tensor
+from autograd import ShapeError, Tensor, as_tensor
 
 from . import functional as F
 from . import init as initialisers
@@ -11,74 +11,47 @@ from .module import Module
 from .training import KerasStyleTraining
 
 
-def _as_input(x) -> Tensor:
-    """Data given as an array or list becomes a constant Tensor (it needs no gradient)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 # ---- activations as modules -------------------------------------------------
-class Identity(Module):
-    """y = x (the notes' identity_function, for regression outputs)."""
+class Activation(Module):
+    """A module that applies one function of nn.functional: `function`, or its own `forward` with settings."""
+
+    function = None
 
     def forward(self, x):
-        return F.identity(x)
+        return self.function(x)
 
 
-class Step(Module):
+class Identity(Activation):
+    """y = x (the book's identity_function, for regression outputs)."""
+
+    function = staticmethod(F.identity)
+
+
+class Step(Activation):
     """1 where x > 0 else 0; its gradient is zero (see `functional.step`)."""
 
-    def forward(self, x):
-        return F.step(x)
+    function = staticmethod(F.step)
 
 
-class Sigmoid(Module):
+class Sigmoid(Activation):
     """1 / (1 + exp(-x))."""
 
-    def forward(self, x):
-        return F.sigmoid(x)
+    function = staticmethod(F.sigmoid)
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """tanh(x)."""
 
-    def forward(self, x):
-        return F.tanh(x)
+    function = staticmethod(F.tanh)
 
 
-class ReLU(Module):
+class ReLU(Activation):
     """max(0, x)."""
 
-    def forward(self, x):
-        return F.relu(x)
+    function = staticmethod(F.relu)
 
 
-class LeakyReLU(Module):
-    """x where x > 0, else negative_slope * x."""
-
-    def __init__(self, negative_slope: float = 0.01):
-        self.negative_slope = negative_slope
-
-    def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
-
-
-class PReLU(Module):
-    """Leaky ReLU with a learnt slope: one shared slope, or one per channel (num_parameters, axis 1)."""
-
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
-        self.weight = Tensor(np.full(num_parameters, init, dtype=dtype), requires_grad=True, name="slope")
-
-    def forward(self, x):
-        return F.prelu(x, self.weight)
-
-    def extra_repr(self):
-        return f"num_parameters={self.weight.shape[0]}"
-
-
-class ELU(Module):
+class ELU(Activation):
     """x where x > 0, else alpha * (exp(x) - 1)."""
 
     def __init__(self, alpha: float = 1.0):
@@ -91,56 +64,75 @@ class ELU(Module):
         return f"alpha={self.alpha}"
 
 
-class SELU(Module):
+class LeakyReLU(Activation):
+    """x where x > 0, else negative_slope * x."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class PReLU(Activation):
+    """Leaky ReLU with a learnt slope: one shared slope, or one per channel (num_parameters, axis 1)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
+        self.weight = Tensor(np.full(num_parameters, init, dtype=dtype), requires_grad=True, name="slope")
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.weight.shape[0]}"
+
+
+class SELU(Activation):
     """Scaled ELU with the self-normalising constants."""
 
-    def forward(self, x):
-        return F.selu(x)
+    function = staticmethod(F.selu)
 
 
-class GELU(Module):
+class GELU(Activation):
     """x * Phi(x) in its tanh form."""
 
-    def forward(self, x):
-        return F.gelu(x)
+    function = staticmethod(F.gelu)
 
 
-class Softplus(Module):
+class Softplus(Activation):
     """log(1 + exp(x))."""
 
-    def forward(self, x):
-        return F.softplus(x)
+    function = staticmethod(F.softplus)
 
 
-class Softsign(Module):
+class Softsign(Activation):
     """x / (1 + |x|)."""
 
-    def forward(self, x):
-        return F.softsign(x)
+    function = staticmethod(F.softsign)
 
 
-class Swish(Module):
+class Swish(Activation):
     """x * sigmoid(x)."""
 
-    def forward(self, x):
-        return F.swish(x)
+    function = staticmethod(F.swish)
 
 
-class HardSigmoid(Module):
+class HardSigmoid(Activation):
     """clip(0.2 x + 0.5, 0, 1)."""
 
-    def forward(self, x):
-        return F.hard_sigmoid(x)
+    function = staticmethod(F.hard_sigmoid)
 
 
-class Exponential(Module):
+class Exponential(Activation):
     """exp(x)."""
 
-    def forward(self, x):
-        return F.exponential(x)
+    function = staticmethod(F.exponential)
 
 
-class Softmax(Module):
+class Softmax(Activation):
     """Probabilities along `axis`, computed stably."""
 
     def __init__(self, axis: int = -1):
@@ -150,7 +142,7 @@ class Softmax(Module):
         return F.softmax(x, self.axis)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(Activation):
     """log(softmax(x)) along `axis`, computed stably."""
 
     def __init__(self, axis: int = -1):
@@ -160,6 +152,8 @@ class LogSoftmax(Module):
         return F.log_softmax(x, self.axis)
 
 
+# The one table of activations by name (Keras' names, and the book's "identity"), for
+# `activation="relu"` in nn.Linear and nn.Neuron alike (a Neuron takes those that work on a Value).
 ACTIVATIONS = {
     "identity": Identity, "linear": Identity, "step": Step, "sigmoid": Sigmoid, "tanh": Tanh,
     "relu": ReLU, "leaky_relu": LeakyReLU, "prelu": PReLU, "elu": ELU, "selu": SELU, "gelu": GELU,
@@ -182,7 +176,7 @@ class Linear(Module):
     """y = x @ W + b, with W of shape (in_features, out_features) and b of shape (out_features,).
 
     `init` draws W: "xavier" (default, std 1/sqrt(in)), "he", "normal" (std 0.01, the
-    notes' weight_init_std), a standard deviation, or a function (shape, rng).
+    book's weight_init_std), a standard deviation, or a function (shape, rng).
     The bias starts at zero. `activation` (a name or module) is applied after the
     affine map, as Keras' Dense(..., activation=...) does.
     """
@@ -202,7 +196,7 @@ class Linear(Module):
 
     def pre_activation(self, x) -> Tensor:
         """x @ W + b, before the activation (the logits when the activation is softmax)."""
-        x = _as_input(x)
+        x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"{self.name or 'Linear'} (Linear({self.in_features}, {self.out_features})) expects inputs "
@@ -237,7 +231,7 @@ class Maxout(Module):
         self.name = name
 
     def forward(self, x) -> Tensor:
-        x = _as_input(x)
+        x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(f"{self.name or 'Maxout'} expects {self.in_features} input features; got shape {x.shape}")
         return F.maxout(x, self.W, self.b, self.pieces)
@@ -254,7 +248,7 @@ class Flatten(Module):
         self.name = name
 
     def forward(self, x) -> Tensor:
-        x = _as_input(x)
+        x = as_tensor(x)
         return x.reshape((x.shape[0], -1))
 
 

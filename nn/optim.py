@@ -1,12 +1,13 @@
 """Optimizers: each `step()` moves every parameter against its gradient by one rule.
 
-They work on the numbers directly (a `Tensor`'s array in place, a `Value`'s
-float), so an update records no graph, and the same optimizer trains a `Tensor`
-network or a `Value` one. The rules, with g the gradient (plus weight_decay * p
-when weight decay is set):
+They work on the numbers directly (a `Tensor`'s array, a `Value`'s float) and give
+each parameter its new numbers by assigning `.data`, which a Tensor counts as a change
+(a graph recorded before the step then refuses to backprop). An update records no
+graph, and the same optimizer trains a `Tensor` network or a `Value` one. The rules,
+with g the gradient (plus weight_decay * p when weight decay is set):
 
 - SGD:      v = momentum * v + g (v = g without momentum);  p -= lr * v
-- Momentum: v = momentum * v - lr * g;  p += v                      (the notes' form)
+- Momentum: v = momentum * v - lr * g;  p += v                      (the book's form)
 - AdaGrad:  h += g^2;  p -= lr * g / (sqrt(h) + eps)
 - RMSProp:  h = decay * h + (1 - decay) * g^2;  p -= lr * g / (sqrt(h) + eps)
 - Adam:     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
@@ -16,17 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, numbers_of
 
 
 def _zeros_like(p):
     """Optimizer state for one parameter: an array for a Tensor, a float for a Value."""
     return np.zeros_like(p.data) if isinstance(p, Tensor) else 0.0
-
-
-def _plain(grad):
-    """A gradient as numbers: a create_graph gradient is a node, the update needs only its numbers."""
-    return grad.data if isinstance(grad, (Tensor, Value)) else grad
 
 
 def _move(p, step) -> None:
@@ -63,7 +59,7 @@ class Optimizer:
         for index, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            g = _plain(p.grad)
+            g = numbers_of(p.grad)  # a create_graph gradient is a node: the update needs its numbers
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
             self._update(index, p, g)
@@ -88,7 +84,7 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """The notes' momentum: v = momentum * v - lr * g; p += v."""
+    """The book's momentum: v = momentum * v - lr * g; p += v."""
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)

@@ -12,15 +12,14 @@ import numbers
 
 from autograd import Value
 
-from . import functional as F
 from . import init as initialisers
+from .layers import ACTIVATIONS
 from .module import Module
 
-_SCALAR_ACTIVATIONS = {
-    "relu": F.relu, "tanh": F.tanh, "sigmoid": F.sigmoid, "linear": F.identity, "identity": F.identity,
-    "step": F.step, "leaky_relu": F.leaky_relu, "elu": F.elu, "selu": F.selu, "gelu": F.gelu,
-    "softsign": F.softsign, "swish": F.swish, "hard_sigmoid": F.hard_sigmoid, "exponential": F.exponential,
-}
+# The activations of nn.layers.ACTIVATIONS that are defined on one number (the rest need a Tensor:
+# softmax and log_softmax a whole row, softplus a fused array op, prelu a weight Tensor).
+_TENSOR_ONLY = {"softmax", "log_softmax", "softplus", "prelu"}
+_SCALAR_ACTIVATIONS = sorted(set(ACTIVATIONS) - _TENSOR_ONLY)
 
 
 def _inputs(arguments, expected: int, owner: str) -> list:
@@ -70,13 +69,13 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation="relu", seed=None):
         if isinstance(activation, str) and activation not in _SCALAR_ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; use one of {sorted(_SCALAR_ACTIVATIONS)} "
+            raise ValueError(f"unknown activation {activation!r}; use one of {_SCALAR_ACTIVATIONS} "
                              "or a function of a Value")
         rng = initialisers.generator(seed)
         self.w = [Value(float(wi)) for wi in initialisers.uniform((nin,), rng)]
         self.b = Value(0.0)
         self.activation = activation
-        self._activate = _SCALAR_ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        self._activate = ACTIVATIONS[activation]().forward if isinstance(activation, str) else activation
 
     def forward(self, x) -> Value:
         if len(x) != len(self.w):

@@ -80,13 +80,13 @@ def test_leaf_gradients_kept_without_a_copy_are_still_their_own():
 def test_an_op_that_gives_one_array_to_two_inputs_gets_it_copied():
     class Twice(Op):
         """y = a + b, whose backward (wrongly, for this test) claims fresh arrays and hands out g twice."""
-        symbol = "twice"
+        name = "twice"
         fresh_gradients = True
 
-        def forward(self, a, b):
+        def forward(self, ctx, a, b):
             return a + b
 
-        def backward(self, g, a, b, out):
+        def backward(self, ctx, g, a, b, out):
             shared = g * 1.0
             return shared, shared
 

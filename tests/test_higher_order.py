@@ -222,12 +222,12 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
     class CubeWithWrongCurvature(Op):
         """x^3 whose backward says 3x^2 through a constant, so its own derivative is lost."""
 
-        symbol = "x³?"
+        name = "x³?"
 
-        def forward(self, a):
+        def forward(self, ctx, a):
             return a ** 3
 
-        def backward(self, g, a, out):
+        def backward(self, ctx, g, a, out):
             return (g * (3.0 * np.asarray(a.data if isinstance(a, Tensor) else a) ** 2),)
 
     x = Tensor(np.array([0.7, -1.2]), requires_grad=True)

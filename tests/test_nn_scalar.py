@@ -34,10 +34,10 @@ def test_neuron_is_one_fused_node_then_the_activation():
     out = neuron([1.0, 2.0, -1.0])
     assert out.op == "relu"
     (pre_activation,) = out.parents
-    assert pre_activation.op == "Σwx+b" and len(pre_activation.parents) == 2 * 3 + 1
+    assert pre_activation.op == "weighted_sum" and len(pre_activation.parents) == 2 * 3 + 1
     expected = math.fsum(w.data * x for w, x in zip(neuron.w, [1.0, 2.0, -1.0])) + neuron.b.data
     assert out.data == max(expected, 0.0)
-    assert nn.Neuron(2, activation="linear", seed=0)([1.0, 1.0]).op == "Σwx+b"
+    assert nn.Neuron(2, activation="linear", seed=0)([1.0, 1.0]).op == "weighted_sum"
     with pytest.raises(ValueError, match="unknown activation"):
         nn.Neuron(2, activation="relu6")
 

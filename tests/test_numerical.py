@@ -111,24 +111,24 @@ def test_gradcheck_leaves_gradients_as_they_were():
 class WrongSquare(autograd.Op):
     """x^2 with a deliberately wrong backward (x instead of 2x), to see gradcheck fail."""
 
-    symbol = "wrong x²"
+    name = "wrong x²"
 
-    def forward(self, a):
+    def forward(self, ctx, a):
         return a * a
 
-    def backward(self, g, a, out):
+    def backward(self, ctx, g, a, out):
         return (g * a,)
 
 
 class WrongShape(autograd.Op):
     """Identity whose backward drops the last element: a gradient of the wrong shape."""
 
-    symbol = "wrong shape"
+    name = "wrong shape"
 
-    def forward(self, a):
+    def forward(self, ctx, a):
         return a.copy()
 
-    def backward(self, g, a, out):
+    def backward(self, ctx, g, a, out):
         return (g[:-1],)
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
-from autograd.tensor import Mul, ScatterAdd
+from autograd.ops import Mul, ScatterAdd
 from strategies import (
     DOMAINS,
     assert_tensor_grads_match_numerical,

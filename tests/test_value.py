@@ -84,7 +84,7 @@ def test_weighted_sum_is_one_node_with_the_gradients_of_w_dot_x_plus_b(data):
         return Value.weighted_sum(values[:n], values[n:2 * n], values[2 * n])
 
     out = assert_value_grads_match_numerical(neuron, *numbers)
-    assert len(out.parents) == 2 * n + 1 and out.op == "Σwx+b"
+    assert len(out.parents) == 2 * n + 1 and out.op == "weighted_sum"
     expected = math.fsum(w * x for w, x in zip(numbers[:n], numbers[n:2 * n])) + numbers[2 * n]
     assert out.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
 

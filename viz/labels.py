@@ -19,10 +19,13 @@ from autograd import Tensor, Value
 MISSING = "—"  # a gradient backward() has not computed yet: showing 0 would be a lie
 SMALL_TENSOR = 6  # tensors with at most this many elements show their numbers, larger ones a summary
 
-# The engine's scalar op names, written as the notes draw them.
-_VALUE_OP_SYMBOLS = {
+# Each op's one ASCII name (`Value.op` and `Tensor.op` alike), drawn as the book draws it.
+_OP_GLYPHS = {
     "+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−", "**": "xʸ",
-    "exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "ReLU",
+    "exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "ReLU", "weighted_sum": "Σwx+b",
+    "@": "@", "sum": "Σ", "transpose": "ᵀ", "broadcast_to": "broadcast", "getitem": "[]",
+    "scatter_add": "scatter+", "concatenate": "concat", "log_softmax": "log-softmax",
+    "softmax_cross_entropy": "softmax-CE",
 }
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 # Characters a picture cannot carry: controls (Cc: Graphviz rejects \x00 and \x1b, the rest are invisible),
@@ -98,13 +101,13 @@ def shape_text(array: np.ndarray) -> str:
 
 
 def op_symbol(node) -> str:
-    """The symbol the notes use for the op that made `node`: ×, +, −, ÷, x², σ, ReLU, @, Σ, ..."""
+    """The symbol the book uses for the op that made `node`: ×, +, −, ÷, x², σ, ReLU, @, Σ, ..."""
     op = node.op
-    if op in _VALUE_OP_SYMBOLS:
-        return _VALUE_OP_SYMBOLS[op]
+    if op in _OP_GLYPHS:
+        return _OP_GLYPHS[op]
     if op.startswith("**"):  # a constant power, "**2" or "**0.5"
         exponent = op[2:]
         if re.fullmatch(r"-?\d+", exponent):
             return "x" + exponent.translate(_SUPERSCRIPTS)
         return f"x^{exponent}"
-    return op  # Tensor ops already carry their symbol (×, @, Σ, ...); "Σwx+b" reads as it is
+    return op  # the rest read as they are: max, where, affine, softmax, and any op a user defines
