@@ -1,10 +1,11 @@
 # make demo  - install what is needed and run the main job (graph picture + a small training run)
 # make test  - install what is needed and run the whole test suite
+# make docs  - build the documentation site (executed notebooks + API reference) into docs/_build/html
 # make bench - run the benchmarks against micrograd, DeZero, PyTorch and hand-written NumPy
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo test docs bench system-deps clean
 
 system-deps:
 	@bash scripts/ensure_system_deps.sh
@@ -22,6 +23,11 @@ demo: $(VENV)/.installed-plot
 test: $(VENV)/.installed-dev,plot
 	$(PYTHON) -m pytest -q -p no:cacheprovider
 
+# Warnings are errors (-W), so a broken docstring or a notebook that fails stops the build.
+docs: $(VENV)/.installed-docs,plot
+	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "the site is in docs/_build/html/index.html"
+
 # PyTorch is a peer, not a dependency: 2.13.0 (a CPU build on this project's machines); without it its column is left out.
 bench: $(VENV)/.installed-bench,plot
 	@$(PYTHON) -c 'import torch' 2>/dev/null || $(PYTHON) -m pip install -q torch==2.13.0 || \
@@ -29,4 +35,4 @@ bench: $(VENV)/.installed-bench,plot
 	$(PYTHON) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .hypothesis docs/_build docs/notebooks

@@ -26,7 +26,7 @@ with warnings.catch_warnings():
 
 KEEP_EVERY_SECONDS = 1.0
 NOTEBOOK_REFRESH_SECONDS = 0.1  # redrawing a notebook output costs more than a batch of a small network
-BAR_WIDTH = 30
+BAR_WIDTH = 20  # with the figures after it, the line fits a notebook cell without scrolling
 
 
 def in_notebook() -> bool:

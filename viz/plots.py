@@ -227,11 +227,13 @@ def plot_decision_boundary(model, X, y, path=None, *, model_input: str = "tensor
     """The regions a two-input classifier assigns to each class, with the data points on top (moons).
 
     How `model` is called, by `model_input`:
+
     - "tensor" (default): model(Tensor of shape (N, 2)) -> Tensor or array of
       scores, shape (N,), (N, 1) or (N, classes). For nn.Sequential and friends.
     - "array": model(ndarray of shape (N, 2)) -> scores or labels as above.
     - "values": model([Value, Value]) -> a Value (or a list of Values, one per
       class), called once per grid point. For scalar models such as nn.MLP.
+
     Several scores per point pick the class by argmax. One score per point is
     split at `threshold`, by default halfway between the two labels in `y`
     (0.5 for 0/1, 0 for -1/+1); scores at or above it get the larger label.
