@@ -1,4 +1,4 @@
-"""Shared test set-up: hypothesis profiles and the path to the notes' data."""
+"""Shared test set-up: hypothesis profiles and the path to the book's data."""
 import os
 
 # Tests use small matrices; one BLAS thread avoids two pools fighting over 2 cores (a 15x slowdown seen here).
@@ -21,10 +21,10 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def require_shared_data(*relative_paths: str) -> Path:
-    """The notes' data folder; fails in CI and skips elsewhere when a needed file is missing."""
+    """The book's data folder; fails in CI and skips elsewhere when a needed file is missing."""
     missing = [p for p in relative_paths if not (SHARED_DATA / p).exists()]
     if missing:
-        message = f"needs {', '.join(missing)} under {SHARED_DATA} (the notes' MNIST data)"
+        message = f"needs {', '.join(missing)} under {SHARED_DATA} (the book's MNIST data)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

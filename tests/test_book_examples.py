@@ -1,4 +1,4 @@
-"""The source notes' worked numbers for the engine (SEED_EXAMPLES.md): the shopping graphs, the chain
+"""The book's worked numbers for the engine (tests/reference_numbers.md): the shopping graphs, the chain
 rule, the local derivative of each node, matrix products, and numerical differentiation."""
 import numpy as np
 import pytest
@@ -57,8 +57,8 @@ def test_chain_rule_of_the_square_of_a_sum(x, y):
     assert vx.grad == pytest.approx(2 * (x + y), abs=1e-12) and vy.grad == pytest.approx(2 * (x + y), abs=1e-12)
 
 
-# ---- local derivatives of each node, as the notes list them -------------------------------
-def test_local_derivatives_of_the_notes_nodes():
+# ---- local derivatives of each node, as the book lists them -------------------------------
+def test_local_derivatives_of_the_books_nodes():
     upstream = 1.7
     x, y = Value(3.0), Value(-2.0)
     ((x + y) * upstream).backward()
@@ -83,7 +83,7 @@ def test_local_derivatives_of_the_notes_nodes():
         assert v.grad == upstream * slope
 
 
-def test_affine_layer_gradients_follow_the_notes_formulas():
+def test_affine_layer_gradients_follow_the_books_formulas():
     rng = np.random.default_rng(1)
     X = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
     W = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
@@ -107,9 +107,9 @@ def function_1(x):
 
 
 @pytest.mark.parametrize("x, derivative", [(5.0, 0.2), (10.0, 0.3)])
-def test_central_difference_of_the_notes_function(x, derivative):
-    numeric = numerical_grad(function_1, x)  # h = 1e-4, as in the notes
-    assert abs(numeric - derivative) < 1e-9  # the notes report an error around 1e-12
+def test_central_difference_of_the_books_function(x, derivative):
+    numeric = numerical_grad(function_1, x)  # h = 1e-4, as in the book
+    assert abs(numeric - derivative) < 1e-9  # the book reports an error around 1e-12
     v = Value(x)
     function_1(v).backward()
     assert v.grad == pytest.approx(derivative, abs=1e-15)

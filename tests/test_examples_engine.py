@@ -1,4 +1,4 @@
-"""The engine's example scripts print what the notes (and the issues) say."""
+"""The engine's example scripts print what the book (tests/reference_numbers.md) and the issues say."""
 import sys
 from pathlib import Path
 

@@ -1,5 +1,5 @@
-"""The network examples print the notes' numbers: each example's `main()` figures against the notes
-(SEED_EXAMPLES.md) or an independent NumPy computation of the same recipe."""
+"""The network examples print the book's numbers: each example's `main()` figures against the book
+(tests/reference_numbers.md) or an independent NumPy computation of the same recipe."""
 import sys
 from pathlib import Path
 
@@ -69,8 +69,8 @@ def test_gradient_descent_example():
     np.testing.assert_allclose(figures["descent_lr_1e-10"], [-2.99999994, 3.99999992], atol=1e-8)
 
 
-def notes_xor_in_numpy(W1, W2, epochs=20000, lr=0.1):
-    """The hands-on notes' own loop (hand-derived deltas), from the same starting weights."""
+def study_notes_xor_in_numpy(W1, W2, epochs=20000, lr=0.1):
+    """The study notes' own XOR loop (hand-derived deltas), from the same starting weights."""
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     t = np.array([[0], [1], [1], [0]], dtype=float)
     W1, W2 = W1.copy(), W2.copy()
@@ -84,9 +84,9 @@ def notes_xor_in_numpy(W1, W2, epochs=20000, lr=0.1):
     return y[:, 0]
 
 
-def test_xor_backprop_example_matches_the_notes_recipe(tmp_path):
+def test_xor_backprop_example_matches_the_study_notes_recipe(tmp_path):
     start = xor_backprop.build_network(seed=0)
-    expected = notes_xor_in_numpy(start[0].W.data, start[1].W.data)
+    expected = study_notes_xor_in_numpy(start[0].W.data, start[1].W.data)
     figures = xor_backprop.main(["--seed", "0", "--out", str(tmp_path)])
     np.testing.assert_allclose(figures["outputs"], expected, rtol=1e-9)
     np.testing.assert_allclose(figures["outputs"], [0.076, 0.951, 0.951, 0.027], atol=0.01)

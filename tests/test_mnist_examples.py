@@ -1,4 +1,4 @@
-"""The MNIST examples on the notes' data (../shared/data): inference with the sample weights, the
+"""The MNIST examples on the book's data (../shared/data): inference with the sample weights, the
 two-layer network trained by backprop with its gradient check, and the Keras-style classifier."""
 import sys
 from pathlib import Path
@@ -30,8 +30,8 @@ def test_two_layer_gradient_check_agrees_with_backprop_to_1e_10(shared_data):
 
 
 def test_two_layer_recipe_reaches_0_93_on_the_8000_2000_split(shared_data):
-    # The notes' recipe (784-50-10, std 0.01, batch 100, lr 0.1) for 4,000 steps, 50 passes over
-    # the 8,000 training images; the example runs the notes' 10,000.
+    # The book's recipe (784-50-10, std 0.01, batch 100, lr 0.1) for 4,000 steps, 50 passes over
+    # the 8,000 training images; the example runs the book's 10,000.
     figures = mnist_two_layer.main(["--data", str(shared_data), "--iters", "4000", "--no-gradcheck"])
     assert figures["test_accuracy"] >= 0.93
     losses = figures["losses"]

@@ -1,4 +1,4 @@
-"""load_mnist: reading IDX files, the notes' options, missing splits, and downloads from a local
+"""load_mnist: reading IDX files, the book's options, missing splits, and downloads from a local
 HTTP server (mirror fallback, checksum mismatch, broken transfer, offline) with no partial file left."""
 import gzip
 import hashlib
@@ -57,7 +57,7 @@ def test_read_idx_round_trip_and_damaged_files(tmp_path):
         read_idx(tmp_path / "float.gz")
 
 
-def test_the_notes_options(tmp_path):
+def test_the_books_options(tmp_path):
     images, labels = make_split(tmp_path, "test")
     x, t = nn.load_mnist(tmp_path, split="test")
     assert x.shape == (5, 784) and x.dtype == np.float32 and t.tolist() == labels.tolist()
@@ -67,7 +67,7 @@ def test_the_notes_options(tmp_path):
     assert t.shape == (5, 10) and t.argmax(axis=1).tolist() == labels.tolist() and t.sum() == 5
 
 
-def test_both_splits_in_the_notes_shape_and_a_parent_folder_with_mnist_inside(tmp_path):
+def test_both_splits_in_the_books_shape_and_a_parent_folder_with_mnist_inside(tmp_path):
     make_split(tmp_path / "mnist", "train", count=7)
     make_split(tmp_path / "mnist", "test", count=3)
     (x_train, t_train), (x_test, t_test) = nn.load_mnist(tmp_path)

@@ -1,5 +1,5 @@
 """nn.functional: every activation's derivative against the numerical one, values against PyTorch
-and the notes, the losses, and the fused ops (affine, softmax, softmax-with-loss) in float32 and float64."""
+and the book, the losses, and the fused ops (affine, softmax, softmax-with-loss) in float32 and float64."""
 import math
 
 import numpy as np
@@ -136,8 +136,8 @@ def test_maxout_takes_the_largest_piece_per_unit():
                      Tensor(layer.W.data.copy(), requires_grad=True), Tensor(np.arange(6.0), requires_grad=True))
 
 
-# ---- softmax: the notes' numbers and stability ----------------------------------
-def test_softmax_notes_numbers_and_overflow_fix():
+# ---- softmax: the book's numbers and stability ----------------------------------
+def test_softmax_book_numbers_and_overflow_fix():
     np.testing.assert_allclose(F.softmax([0.3, 2.9, 4.0]).data, [0.01821127, 0.24519181, 0.73659691], atol=5e-9)
     np.testing.assert_allclose(F.softmax([1010.0, 1000.0, 990.0]).data,
                                [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], rtol=1e-8)
@@ -163,7 +163,7 @@ Y_RIGHT = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
 Y_WRONG = np.array([0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0])
 
 
-def test_the_notes_loss_values():
+def test_the_books_loss_values():
     assert F.sum_squares_error(Y_RIGHT, ONE_HOT_2).item() == pytest.approx(0.0975)
     assert F.sum_squares_error(Y_WRONG, ONE_HOT_2).item() == pytest.approx(0.5975)
     assert F.cross_entropy_error(Y_RIGHT, ONE_HOT_2).item() == pytest.approx(0.510825, abs=5e-7)
@@ -210,7 +210,7 @@ def test_fused_cross_entropy_matches_pytorch_value_and_gradient(targets, torch):
     torch_loss.backward()
     assert loss.item() == pytest.approx(torch_loss.item(), rel=1e-12)
     np.testing.assert_allclose(ours_logits.grad, torch_logits.grad.numpy(), rtol=1e-10, atol=1e-15)
-    # the notes' form of that gradient: (softmax(x) - t) / N
+    # the book's form of that gradient: (softmax(x) - t) / N
     np.testing.assert_allclose(ours_logits.grad, (F.softmax(logits).data - np.eye(4)[labels]) / 5, atol=1e-15)
 
 
@@ -219,7 +219,7 @@ def test_fused_cross_entropy_equals_cross_entropy_error_on_softmax():
     labels = np.array([0, 2, 1, 1])
     fused = F.cross_entropy(logits, labels).item()
     unfused = F.cross_entropy_error(F.softmax(logits), labels).item()
-    assert fused == pytest.approx(unfused, abs=1e-6)  # the notes' delta 1e-7 is the only difference
+    assert fused == pytest.approx(unfused, abs=1e-6)  # the book's delta 1e-7 is the only difference
 
 
 def test_fused_cross_entropy_does_not_overflow_at_logits_of_1000():

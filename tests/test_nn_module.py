@@ -19,7 +19,7 @@ def test_named_parameters_are_dotted_paths_in_definition_order():
     assert model.num_parameters() == 12 + 4 + 8 + 2 + 1
 
 
-def test_scalar_mlp_parameter_counts_from_the_notes():
+def test_scalar_mlp_parameter_counts_from_the_book():
     assert nn.MLP(3, [4, 2]).num_parameters() == 26   # 20 weights + 6 biases
     assert nn.MLP(3, [4, 4, 1]).num_parameters() == 41  # 32 weights + 9 biases
     names = [name for name, _ in nn.MLP(3, [4, 2]).named_parameters()]
@@ -128,7 +128,7 @@ def test_load_state_dict_keeps_dtype_and_identity_of_parameters():
     assert model.W is W and W.dtype == np.float32 and W.data.tolist() == [[1, 1], [1, 1]]
 
 
-def test_linear_computes_x_W_plus_b_with_the_notes_shapes():
+def test_linear_computes_x_W_plus_b_with_the_books_shapes():
     layer = nn.Linear(2, 3)
     assert layer.W.shape == (2, 3) and layer.b.shape == (3,)
     layer.load_state_dict({"W": [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], "b": [0.1, 0.2, 0.3]})

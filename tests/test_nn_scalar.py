@@ -15,7 +15,7 @@ TRUTH_TABLE_INPUTS = [(0, 0), (1, 0), (0, 1), (1, 1)]
 
 @pytest.mark.parametrize("gate, expected", [(nn.AND, [0, 0, 0, 1]), (nn.NAND, [1, 1, 1, 0]),
                                             (nn.OR, [0, 1, 1, 1]), (nn.XOR, [0, 1, 1, 0])])
-def test_gates_from_the_notes(gate, expected):
+def test_gates_from_the_book(gate, expected):
     assert [gate(x1, x2) for x1, x2 in TRUTH_TABLE_INPUTS] == expected
     assert [gate((x1, x2)) for x1, x2 in TRUTH_TABLE_INPUTS] == expected
     assert [gate(np.array(pair)) for pair in TRUTH_TABLE_INPUTS] == expected

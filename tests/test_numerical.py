@@ -15,7 +15,7 @@ SCALAR_FUNCTIONS = [
     ("cube", lambda x: x ** 3 - 2 * x, lambda x: 3 * x * x - 2),
     ("sin", math.sin, math.cos),
     ("exp", math.exp, math.exp),
-    ("notes' 0.01x^2 + 0.1x", lambda x: 0.01 * x ** 2 + 0.1 * x, lambda x: 0.02 * x + 0.1),
+    ("the book's 0.01x^2 + 0.1x", lambda x: 0.01 * x ** 2 + 0.1 * x, lambda x: 0.02 * x + 0.1),
 ]
 
 
