@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -76,9 +77,8 @@ class Tensor:
     def _record(self, op: Op, inputs: tuple) -> "Tensor":
         """Run `op` on the inputs' arrays and return the result node, which keeps the graph
         (its inputs, the op and the call's Context) while grad is enabled and an input wants a gradient."""
-        recording = _grad_enabled.get()
-        needs = tuple(t.requires_grad for t in inputs) if recording else ()
-        ctx = Context(needs, tuple(t._version for t in inputs) if True in needs else ())
+        needs = tuple([t.requires_grad for t in inputs]) if _grad_enabled.get() else ()
+        ctx = Context(needs, tuple([t._version for t in inputs]) if True in needs else ())
         try:
             data = op.forward(ctx, *[t._data for t in inputs])
         except ShapeError:
@@ -88,7 +88,7 @@ class Tensor:
             raise ShapeError(f"{type(op).__name__} ('{op.name}') cannot take inputs of shapes {shapes}: {err}") from err
         if type(data) is not np.ndarray:  # full reductions and scalar indexing give NumPy scalars; keep .data an array
             data = np.asarray(data)
-        data.flags.writeable = False  # what a graph saved for backward cannot be changed behind its back
+        data.setflags(write=False)  # what a graph saved for backward cannot be changed behind its back
         if _anomaly_mode.get():
             _check_finite(data, op, inputs, "forward result")
         out = Tensor._wrap(data)
@@ -238,6 +238,20 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same data as a new leaf outside the graph (no copy)."""
         return Tensor._wrap(self.data)
+
+    def _subtract(self, step) -> None:
+        """self.data - step as the tensor's new numbers, for optimizer steps: a change like `t.data = ...`
+        (the version goes up). In place when no one else can see the array, which keeps the weights in
+        the cache as hand-written NumPy does; a new array when anything else holds it or a view of it
+        (a graph's transpose, a detached tensor, a `.data` kept by the user), whose numbers must not move."""
+        array = self._data
+        if array.base is None and sys.getrefcount(array) <= 3:  # self._data, `array`, getrefcount's argument
+            array.setflags(write=True)
+            array -= step
+        else:
+            array = self._data = (array - step).astype(array.dtype, copy=False)
+        array.setflags(write=False)
+        self._version += 1
 
     def numpy(self) -> np.ndarray:
         """The array itself, read-only (`np.array(t.numpy())` for a copy you can write to)."""
@@ -395,7 +409,7 @@ def _plain_index(index):
 def _read_only(array: np.ndarray) -> np.ndarray:
     """A read-only view: the tensor's array is fixed, and the caller's own array stays writable."""
     view = array.view()
-    view.flags.writeable = False
+    view.setflags(write=False)
     return view
 
 

@@ -28,7 +28,7 @@ CROSS_ENTROPY_DELTA = 1e-7  # the book's delta (ch. 4): log(y + 1e-7) never reac
 
 def _node(x):
     """A Tensor or Value as it is; anything else as a constant Tensor."""
-    return x if isinstance(x, Value) else as_tensor(x)
+    return x if isinstance(x, (Tensor, Value)) else Tensor(x)
 
 
 def _tensor_only(x, function: str) -> Tensor:
@@ -47,7 +47,7 @@ def linear(x, W, b=None) -> Tensor:
     if b is None:
         return x @ W
     b = _node(b)
-    if x.ndim >= 1 and W.ndim == 2 and b.shape == (W.shape[1],):  # the fused op's bias rule sums over samples
+    if W.ndim == 2 and b.shape == (W.shape[1],) and x.ndim:  # the fused op's bias rule sums over samples
         return Affine()(x, W, b)
     return x @ W + b
 
@@ -195,8 +195,9 @@ def maxout(x, W, b, pieces: int) -> Tensor:
 
 
 # ---- losses -----------------------------------------------------------------
-def _target_array(t) -> np.ndarray:
-    return np.asarray(numbers_of(t))
+def _targets(t):
+    """A Tensor target stays a node (it may want a gradient); anything else becomes an array, labels integers."""
+    return t if isinstance(t, Tensor) else np.asarray(t)
 
 
 def _target_like(y, t, loss: str):
@@ -252,14 +253,14 @@ def cross_entropy_error(y, t):
     `y` is (classes,) for one sample or (batch, classes); `t` is one-hot (y's shape)
     or class labels (one per sample). The mean is over the batch.
     """
-    y, t = _tensor_only(y, "cross_entropy_error"), _node(t)
+    y, t = _tensor_only(y, "cross_entropy_error"), _targets(t)
     if y.ndim == 1:
         y = y.reshape((1, y.shape[0]))
-        t = t.reshape(_one_sample_targets(t.data, y.shape[1]).shape)
+        t = t.reshape(_one_sample_targets(numbers_of(t), y.shape[1]).shape)
     batch = y.shape[0]
-    if _is_one_hot_like(t.data, y.shape):  # one-hot or soft targets: a Tensor that requires grad gets its gradient
+    if _is_one_hot_like(numbers_of(t), y.shape):  # one-hot or soft targets: a Tensor that requires grad gets its gradient
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
-    labels = _as_labels(t.data, batch, y.shape[1])
+    labels = _as_labels(numbers_of(t), batch, y.shape[1])
     return -(y[np.arange(batch), labels] + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)
 
 
@@ -269,18 +270,17 @@ def cross_entropy(logits, t) -> Tensor:
     `logits` is (batch, classes) or (classes,); `t` holds class labels (batch,)
     or one-hot / probability rows of the logits' shape.
     """
-    logits, t = _tensor_only(logits, "cross_entropy"), _node(t)
+    logits, t = _tensor_only(logits, "cross_entropy"), _targets(t)
     if logits.ndim == 1:
         logits = logits.reshape((1, logits.shape[0]))
-        t = t.reshape(_one_sample_targets(t.data, logits.shape[1]).shape)
+        t = t.reshape(_one_sample_targets(numbers_of(t), logits.shape[1]).shape)
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs logits of shape (batch, classes); got {logits.shape}")
-    if _is_one_hot_like(t.data, logits.shape):
-        if t.requires_grad:  # soft targets that learn (distillation): the unfused form, which differentiates by t too
-            return -(t * log_softmax(logits, axis=1)).sum() * (1.0 / logits.shape[0])
-        return SoftmaxCrossEntropy(t.data.astype(logits.dtype, copy=False), labels=False)(logits)
-    t = _target_array(t)
-    labels = _as_labels(t, logits.shape[0], logits.shape[1])
+    if _is_one_hot_like(numbers_of(t), logits.shape):
+        if isinstance(t, Tensor) and t.requires_grad:  # soft targets that learn (distillation): the unfused
+            return -(t * log_softmax(logits, axis=1)).sum() * (1.0 / logits.shape[0])  # form, differentiable by t
+        return SoftmaxCrossEntropy(numbers_of(t).astype(logits.dtype, copy=False), labels=False)(logits)
+    labels = _as_labels(numbers_of(t), logits.shape[0], logits.shape[1])
     return SoftmaxCrossEntropy(labels, labels=True)(logits)
 
 
@@ -299,7 +299,7 @@ def accuracy(y, t) -> float:
     sample; with one column, > 0.5 means class 1. `t` holds labels or one-hot rows.
     """
     y = np.asarray(numbers_of(y))
-    t = _target_array(t)
+    t = np.asarray(numbers_of(t))
     if y.ndim == 2 and y.shape[1] == 1:
         predicted = (y[:, 0] > 0.5).astype(np.intp)
     else:
