@@ -171,3 +171,18 @@ def test_numerical_grad_gives_the_tensor_its_own_array_and_version_back():
     assert x.data is array
     loss.backward()  # nothing changed for good: the graph is still valid
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_an_optimizer_step_never_moves_numbers_that_another_tensor_or_a_graph_can_see():
+    import nn
+
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    optimizer = nn.optim.SGD([W], lr=0.5)
+    (W * 1.0).sum().backward()
+    detached, transposed, kept = W.detach(), W.T, W.data  # the same array, a view of it, the array itself
+    optimizer.step()
+    for seen in (detached.data, transposed.data, kept):
+        np.testing.assert_array_equal(seen, np.ones((2, 2)))
+    np.testing.assert_array_equal(W.data, np.full((2, 2), 0.5))
+    with pytest.raises(BackwardError, match="changed in place"):
+        transposed.sum().backward()  # the transpose was taken from W's old numbers
