@@ -26,8 +26,31 @@ import numpy as np
 from .errors import AnomalyError, BackwardError, ShapeError
 from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 from .ops import (
-    Add, BroadcastTo, Concatenate, Context, Div, Exp, GetItem, Log, MatMul, Max, Mul, Neg, Op, Pow, PowConst,
-    Relu, Reshape, Sigmoid, Stack, Sub, Sum, Tanh, Transpose, Where, _reduced_shape,
+    Add,
+    BroadcastTo,
+    Concatenate,
+    Context,
+    Div,
+    Exp,
+    GetItem,
+    Log,
+    MatMul,
+    Max,
+    Mul,
+    Neg,
+    Op,
+    Pow,
+    PowConst,
+    Relu,
+    Reshape,
+    Sigmoid,
+    Stack,
+    Sub,
+    Sum,
+    Tanh,
+    Transpose,
+    Where,
+    _reduced_shape,
 )
 from .value import Value
 

@@ -12,8 +12,8 @@ import statistics
 import time
 
 from .data import batches, mnist
-from .harness import medians, time_interleaved
 from .hand_numpy import init_params
+from .harness import medians, time_interleaved
 
 GRAPH_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 WIDTHS = (50, 100, 200, 500, 1000, 2000)

@@ -12,8 +12,9 @@ apple_orange_steps/index.html (backprop one node at a time).
 """
 from pathlib import Path
 
-from autograd import Value
 from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_backprop_steps, save_graph_pictures
+
+from autograd import Value
 
 
 def apple_orange():

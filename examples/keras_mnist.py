@@ -9,10 +9,9 @@ training, 1,000 for validation and 2,000 for the final test.
 """
 import argparse
 
-import numpy as np
+from example_data import add_data_argument, require_data_dir
 
 import nn
-from example_data import add_data_argument, require_data_dir
 
 
 def build_model(seed=None) -> nn.Sequential:

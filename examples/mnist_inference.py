@@ -7,10 +7,10 @@ test images, scaled to [0, 1], one image at a time and in batches of 100.
 import argparse
 
 import numpy as np
+from example_data import add_data_argument, require_data_dir
 
 import nn
 from autograd import no_grad
-from example_data import add_data_argument, require_data_dir
 
 
 def build_network(weights) -> nn.Sequential:

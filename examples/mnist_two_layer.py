@@ -10,10 +10,10 @@ h = 1e-4): the mean absolute difference per parameter is around 1e-10 or smaller
 import argparse
 
 import numpy as np
+from example_data import add_data_argument, require_data_dir
 
 import nn
 from autograd import no_grad, numerical_grad
-from example_data import add_data_argument, require_data_dir
 from nn import functional as F
 
 

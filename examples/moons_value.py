@@ -6,9 +6,8 @@ max-margin (hinge) loss with L2 regularisation alpha = 1e-4; full-batch SGD for
 """
 import argparse
 
-from autograd import Value
-
 import nn
+from autograd import Value
 
 
 def loss_and_accuracy(model, x, y, alpha=1e-4):

@@ -10,8 +10,9 @@ Writes neuron_book.svg/.png and neuron_record.svg/.png into out/ (or --out DIR).
 import math
 from pathlib import Path
 
-from autograd import Value
 from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_graph_pictures
+
+from autograd import Value
 
 
 def neuron():

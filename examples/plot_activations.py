@@ -9,9 +9,10 @@ Writes activations.png into out/ (or --out DIR).
 """
 from pathlib import Path
 
+from picture_files import DEFAULT_OUT, out_dir_from_command_line
+
 import nn.functional as F
 import viz
-from picture_files import DEFAULT_OUT, out_dir_from_command_line
 
 ACTIVATIONS = {
     "step": F.step, "sigmoid": F.sigmoid, "tanh": F.tanh, "ReLU": F.relu,

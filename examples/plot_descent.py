@@ -15,8 +15,9 @@ out/ (or --out DIR).
 """
 from pathlib import Path
 
-import viz
 from picture_files import DEFAULT_OUT, out_dir_from_command_line
+
+import viz
 
 
 def f(x):

@@ -10,9 +10,10 @@ for x = 0.5, with the third derivative flowing back along its edges.
 """
 from pathlib import Path
 
+from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_graph_pictures
+
 import viz
 from autograd import Tensor, Value, grad, topological_order
-from picture_files import DEFAULT_OUT, out_dir_from_command_line, save_graph_pictures
 
 
 def tanh(x):

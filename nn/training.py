@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+
 from autograd import Tensor, no_grad
 
 from . import functional as F

@@ -9,8 +9,8 @@ shrinks a failure to the shortest program; shrunk failures are pinned below with
 `@example` so they stay regression tests.
 """
 import numpy as np
-import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd import Tensor, gradcheck

@@ -7,14 +7,14 @@ import weakref
 import numpy as np
 import pytest
 from hypothesis import given
-
-from autograd import BackwardError, Tensor, Value, enable_grad, is_grad_enabled, no_grad, topological_order
 from strategies import (
     assert_tensor_grads_match_numerical,
     assert_value_grads_match_numerical,
     tensor_program_inputs,
     value_program_inputs,
 )
+
+from autograd import BackwardError, Tensor, Value, enable_grad, is_grad_enabled, no_grad, topological_order
 
 
 # ---- random composed expressions against the numerical derivative --------------------

@@ -3,11 +3,24 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograd import (GradcheckError, Op, Tensor, Value, concatenate, grad, gradgradcheck, hessian, hvp,
-                      stack, value_and_grad, where)
+from autograd import (
+    GradcheckError,
+    Op,
+    Tensor,
+    Value,
+    concatenate,
+    grad,
+    gradgradcheck,
+    hessian,
+    hvp,
+    stack,
+    value_and_grad,
+    where,
+)
 
 bounded = st.floats(-2.0, 2.0, allow_nan=False)
 positive = st.floats(0.3, 2.0, allow_nan=False)

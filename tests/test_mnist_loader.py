@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_shared_data
 
 import nn
-from conftest import require_shared_data
 from nn.data import MNIST_FILES, DownloadError, IDXFormatError, read_idx
 
 

@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import require_shared_data
 
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the dev extra (nbformat, nbclient)")

@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 from hypothesis import given
+from strategies import float_arrays, positives, reals, small_shapes
 
 import autograd
 from autograd import GradcheckError, Tensor, Value, concatenate, gradcheck, numerical_grad
-from strategies import float_arrays, positives, reals, small_shapes
 
 # (name, function, exact derivative) for floats
 SCALAR_FUNCTIONS = [

@@ -22,16 +22,15 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
+import oracle
 import pytest
+from strategies import output_weights
+from test_torch_oracle import FORWARD, GRADIENT
 
 import autograd
 import nn
-import oracle
-from autograd import (ShapeError, Tensor, Value, concatenate, grad, hessian, hvp, stack, value_and_grad,
-                      where)
+from autograd import ShapeError, Tensor, Value, concatenate, grad, hessian, hvp, stack, value_and_grad, where
 from nn import functional as F
-from strategies import output_weights
-from test_torch_oracle import FORWARD, GRADIENT
 
 RANDOM_POINTS = 5  # random draws per case and check
 FLOAT32 = dict(rtol=1e-5, atol=1e-5)  # atol: float32 sums of terms ~5 that cancel lose ~1e-6

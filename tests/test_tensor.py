@@ -6,9 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
-from autograd.ops import Mul, ScatterAdd
 from strategies import (
     DOMAINS,
     assert_tensor_grads_match_numerical,
@@ -20,6 +17,9 @@ from strategies import (
     small_shapes,
     tensor_program_inputs,
 )
+
+from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
+from autograd.ops import Mul, ScatterAdd
 
 # ---- elementwise ops: forward against NumPy, gradient against central differences ----
 # (name, tensor function, NumPy function, domain of the input)

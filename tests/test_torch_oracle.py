@@ -5,8 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from autograd import BackwardError, Tensor, Value, concatenate, stack, where
 from strategies import (
     float_arrays,
     matmul_operands,
@@ -17,6 +15,7 @@ from strategies import (
     value_program_inputs,
 )
 
+from autograd import BackwardError, Tensor, Value, concatenate, stack, where
 
 FORWARD = dict(rtol=1e-10, atol=1e-12)
 GRADIENT = dict(rtol=1e-9, atol=1e-11)

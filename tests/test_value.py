@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import DOMAINS, assert_value_grads_match_numerical, positives, reals
 
 from autograd import Value
-from strategies import DOMAINS, assert_value_grads_match_numerical, positives, reals
 
 
 def _sigmoid(x):

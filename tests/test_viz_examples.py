@@ -3,7 +3,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from viz_support import PNG_SIGNATURE, require_dot, require_matplotlib, svg_edges
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))

@@ -14,11 +14,11 @@ from pathlib import Path
 import graphviz
 import numpy as np
 import pytest
+from viz_support import PNG_SIGNATURE, apple_orange, require_dot, require_matplotlib, svg_edges, svg_nodes
 
 import viz
 from autograd import Tensor, Value
 from viz.labels import format_number
-from viz_support import PNG_SIGNATURE, apple_orange, require_dot, require_matplotlib, svg_edges, svg_nodes
 
 # (from, to): (forward value, gradient of price) on that edge, as the notes' figure writes them.
 NOTES_EDGES = {

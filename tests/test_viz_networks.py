@@ -5,11 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from viz_support import apple_orange, require_dot, svg_edges
 
 import nn
 import viz
 from viz.labels import format_number
-from viz_support import apple_orange, require_dot, svg_edges
 
 
 def test_value_mlp_parameters_are_named_by_their_path_in_the_model():

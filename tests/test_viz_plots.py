@@ -4,10 +4,10 @@ import sys
 
 import numpy as np
 import pytest
+from viz_support import PNG_SIGNATURE, require_matplotlib
 
 import viz
 from autograd import Tensor, Value
-from viz_support import PNG_SIGNATURE, require_matplotlib
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from viz_support import apple_orange, require_dot, svg_edges
 
 import viz
 from autograd import Tensor, Value, topological_order
-from viz_support import apple_orange, require_dot, svg_edges
 
 
 class _References(HTMLParser):

@@ -13,9 +13,9 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import IN_CI
 
 from autograd import Value
-from conftest import IN_CI
 from viz.graph import GRADIENT_COLOR, LOCAL_GRADIENT_COLOR, MISSING_COLOR, NAME_COLOR
 
 SVG = "{http://www.w3.org/2000/svg}"

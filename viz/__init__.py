@@ -8,8 +8,14 @@
 """
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraError
 from .graph import draw_graph, render, to_dot
-from .plots import (function_and_derivative, gradient_descent_path, plot_decision_boundary, plot_descent,
-                    plot_functions, plot_history)
+from .plots import (
+                    function_and_derivative,
+                    gradient_descent_path,
+                    plot_decision_boundary,
+                    plot_descent,
+                    plot_functions,
+                    plot_history,
+)
 from .steps import render_backprop_steps
 
 __all__ = [

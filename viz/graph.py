@@ -23,8 +23,16 @@ import graphviz
 from autograd import Tensor, Value
 
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError
-from .labels import (SMALL_TENSOR, escape, format_array, format_number, gradient_text, op_symbol, shape_text,
-                     summarize_array)
+from .labels import (
+    SMALL_TENSOR,
+    escape,
+    format_array,
+    format_number,
+    gradient_text,
+    op_symbol,
+    shape_text,
+    summarize_array,
+)
 
 STYLES = ("book", "record")
 RANKDIRS = ("LR", "RL", "TB", "BT")
