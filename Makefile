@@ -20,7 +20,9 @@ $(VENV)/.installed-%: pyproject.toml | system-deps
 demo: $(VENV)/.installed-plot
 	$(PYTHON) examples/demo.py
 
+# The linter first (pyproject.toml's small rule set), then every test and the library's doctests.
 test: $(VENV)/.installed-dev,plot
+	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest -q -p no:cacheprovider
 
 # Warnings are errors (-W), so a broken docstring or a notebook that fails stops the build.

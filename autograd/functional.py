@@ -59,7 +59,8 @@ def _transform(f, argnums, with_value):
     def derivative(*args):
         for i in positions:
             if not -len(args) <= i < len(args):
-                raise TypeError(f"grad(argnums={argnums}) needs at least {abs(i) + (i >= 0)} arguments; got {len(args)}")
+                raise TypeError(f"grad(argnums={argnums}) needs at least {abs(i) + (i >= 0)} arguments; "
+                                f"got {len(args)}")
         wanted = [i % len(args) for i in positions]
         given_nodes = [isinstance(args[i], (Value, Tensor)) for i in wanted]
         args = list(args)

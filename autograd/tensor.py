@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-import sys
 
 import numpy as np
 
@@ -262,20 +261,6 @@ class Tensor:
         """The same data as a new leaf outside the graph (no copy)."""
         return Tensor._wrap(self.data)
 
-    def _subtract(self, step) -> None:
-        """self.data - step as the tensor's new numbers, for optimizer steps: a change like `t.data = ...`
-        (the version goes up). In place when no one else can see the array, which keeps the weights in
-        the cache as hand-written NumPy does; a new array when anything else holds it or a view of it
-        (a graph's transpose, a detached tensor, a `.data` kept by the user), whose numbers must not move."""
-        array = self._data
-        if array.base is None and sys.getrefcount(array) <= 3:  # self._data, `array`, getrefcount's argument
-            array.setflags(write=True)
-            array -= step
-        else:
-            array = self._data = (array - step).astype(array.dtype, copy=False)
-        array.setflags(write=False)
-        self._version += 1
-
     def numpy(self) -> np.ndarray:
         """The array itself, read-only (`np.array(t.numpy())` for a copy you can write to)."""
         return self.data
@@ -449,7 +434,8 @@ def _as_float_array(data, dtype) -> np.ndarray:
     try:
         array = np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"Tensor data must be a rectangular array of numbers; got {type(data).__name__}: {err}") from err
+        raise TypeError(f"Tensor data must be a rectangular array of numbers; "
+                        f"got {type(data).__name__}: {err}") from err
     kind = array.dtype.kind
     if kind in "biu":
         return array.astype(np.float64)

@@ -44,7 +44,8 @@ def targets(r: dict) -> list:
         paused = s["step_gc_paused_s"]["ours"] / s["step_gc_paused_s"]["micrograd"]
         found.append(("Scalar: ours <= 0.10x micrograd (stretch 0.05x)",
                       f"{on:.3f}x with the garbage collector on, {paused:.3f}x with it paused while timing",
-                      f"{_verdict(on <= 0.10)} / {_verdict(paused <= 0.10)}; stretch {_verdict(on <= 0.05)} / {_verdict(paused <= 0.05)}"))
+                      f"{_verdict(on <= 0.10)} / {_verdict(paused <= 0.10)}; "
+                      f"stretch {_verdict(on <= 0.05)} / {_verdict(paused <= 0.05)}"))
         ratio = s["ours_backward_s"] / s["ours_forward_s"]
         found.append(("Scalar: backward <= 3x forward", f"{ratio:.2f}x", _verdict(ratio <= 3)))
     if "mnist_default" in r:
@@ -156,6 +157,8 @@ def markdown(r: dict) -> str:
         lines += _memory(r["memory"])
     if "numerical" in r:
         lines += _numerical(r["numerical"])
+    if "design" in r:
+        lines += _design(r["design"])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -197,14 +200,16 @@ def _mnist(r: dict) -> list:
         d = r["mnist_default"]
         step = d["step_s"]
         lines += ["Default threads (the BLAS's own choice on this machine):", ""]
-        lines += _table(["", "step", "vs NumPy"], [[n, _time(step[n]), f"{step[n] / step['numpy']:.3f}x"] for n in step])
+        lines += _table(["", "step", "vs NumPy"],
+                        [[n, _time(step[n]), f"{step[n] / step['numpy']:.3f}x"] for n in step])
         lines += [f"Our forward {_time(d['ours_forward_s'])}, backward {_time(d['ours_backward_s'])} "
                   f"(backward/forward {d['ours_backward_s'] / d['ours_forward_s']:.2f}). Data: {d['data']}.", ""]
     if "mnist_single" in r:
         step = r["mnist_single"]["step_s"]
         lines += ["One thread everywhere (OMP_NUM_THREADS=1 before import, torch.set_num_threads(1)),",
                   "since two thread pools fight over 2 cores:", ""]
-        lines += _table(["", "step", "vs NumPy"], [[n, _time(step[n]), f"{step[n] / step['numpy']:.3f}x"] for n in step])
+        lines += _table(["", "step", "vs NumPy"],
+                        [[n, _time(step[n]), f"{step[n] / step['numpy']:.3f}x"] for n in step])
         gaps = r["mnist_single"]["weight_gap_after_5_steps"]
         lines += ["All compute the same thing: after 5 identical steps, the largest difference from hand",
                   "NumPy's weights is " + ", ".join(f"{gap:.1e} ({name})" for name, gap in gaps.items()) + ".", ""]
@@ -226,7 +231,7 @@ def _scaling(r: dict) -> list:
         ]
         rows = []
         for kind, sizes in r["scaling_graphs"].items():
-            for size, v in _by_size(sizes):
+            for _, v in _by_size(sizes):
                 rows.append([kind, f"{v['nodes']:,}", _ns(v["forward_per_node_s"]), _ns(v["backward_per_node_s"])])
         lines += _table(["graph", "nodes", "forward per node", "backward per node"], rows)
     if "scaling_sizes" in r:
@@ -252,7 +257,8 @@ def _memory(mem: dict) -> list:
     ]
     rows = [[n, f"{peak[n]['rss_before_steps_mib']:.1f} MiB", f"{peak[n]['peak_rss_mib']:.1f} MiB",
              f"{peak[n]['step_allocation_peak_mib'] * 1024:.0f} KiB",
-             f"{growth[n]['rss_mib'][0]:.1f} MiB", f"{growth[n]['rss_mib'][1]:.1f} MiB", f"{growth[n]['growth'] * 100:+.1f}%"]
+             f"{growth[n]['rss_mib'][0]:.1f} MiB", f"{growth[n]['rss_mib'][1]:.1f} MiB",
+             f"{growth[n]['growth'] * 100:+.1f}%"]
             for n in peak]
     steps = growth["ours"]["steps"]
     lines += _table(["", "RSS before steps", "peak RSS", "one step's allocations", f"RSS at step {steps[0]}",
@@ -270,13 +276,41 @@ def _numerical(n: dict) -> list:
         "",
     ]
     rows = [["numerical (hand NumPy)", _time(n["numerical_s"]), "1x"],
-            ["backprop (hand NumPy)", _time(n["backprop_numpy_s"]), f"{n['numerical_s'] / n['backprop_numpy_s']:,.0f}x faster"],
+            ["backprop (hand NumPy)", _time(n["backprop_numpy_s"]),
+             f"{n['numerical_s'] / n['backprop_numpy_s']:,.0f}x faster"],
             ["backprop (ours)", _time(n["backprop_ours_s"]), f"{n['numerical_s'] / n['backprop_ours_s']:,.0f}x faster"]]
     lines += _table(["", "time", ""], rows)
     diffs = ", ".join(f"{k} {v:.1e}" for k, v in n["mean_abs_diff_numerical_vs_ours"].items())
     lines += [f"Mean absolute difference per parameter, numerical vs ours: {diffs} (the notes' loss adds",
               f"1e-7 inside the log, which the backprop formula leaves out). Ours vs hand backprop: at most "
               f"{n['max_abs_diff_numpy_vs_ours']:.1e}.", ""]
+    return lines
+
+
+DESIGN_SECTIONS = [
+    ("mul_node", "one `Value` product, x * y (value.py: one node maker per arity)", _ns),
+    ("sort_chain", "topological sort of a chain (graph.py: a stack of nodes and markers)", _time),
+    ("sgd_step", "an SGD step on the MNIST net's 4 weights (optim.py: new arrays, no in-place writes)", _time),
+    ("read_only_flag", "making an op's result read-only (Tensor._record)", _ns),
+]
+
+
+def _design(d: dict) -> list:
+    lines = [
+        "## 6. The costs behind the engine's shape",
+        "",
+        "Each choice the code makes for speed, measured against the other way of writing it",
+        f"(single-threaded; the chain has {d['chain_nodes']:,} nodes). The code gives the reason in",
+        "one line and points here. The SGD row is a price paid for trust, not a saving: an update",
+        "in place would change numbers that a recorded graph, a view or a detached tensor still",
+        "reads, so optimizers give each weight a new array (about 2% of an MNIST step).",
+        "",
+    ]
+    rows = []
+    for key, what, unit in DESIGN_SECTIONS:
+        (chosen, chosen_s), (plain, plain_s) = d[key].items()
+        rows.append([what, f"{chosen}: {unit(chosen_s)}", f"{plain}: {unit(plain_s)}", f"{plain_s / chosen_s:.1f}x"])
+    lines += _table(["", "as the code does it", "the other way", "other / ours"], rows)
     return lines
 
 
@@ -315,7 +349,8 @@ def chart(r: dict, path: Path = CHART) -> None:
         ax = axes[1][0]
         for kind, sizes in r["scaling_graphs"].items():
             points = [v for _, v in _by_size(sizes)]
-            ax.plot([v["nodes"] for v in points], [v["backward_per_node_s"] * 1e9 for v in points], marker="o", label=kind)
+            ax.plot([v["nodes"] for v in points], [v["backward_per_node_s"] * 1e9 for v in points],
+                    marker="o", label=kind)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("nodes")
@@ -325,7 +360,8 @@ def chart(r: dict, path: Path = CHART) -> None:
     if "scaling_sizes" in r:
         ax = axes[1][1]
         sizes = r["scaling_sizes"]
-        for key, marker, label in (("width", "o", "hidden width (batch 100)"), ("batch", "s", "batch size (hidden 50)")):
+        for key, marker, label in (("width", "o", "hidden width (batch 100)"),
+                                   ("batch", "s", "batch size (hidden 50)")):
             points = _by_size(sizes[key])
             ax.plot([int(k) for k, _ in points], [v["ratio"] for _, v in points], marker=marker, label=label)
         ax.axhline(1.0, color="gray", linewidth=0.8)

@@ -30,6 +30,7 @@ SECTIONS = {
     "scaling_sizes": ("benchmarks.scaling:run_sizes", "default"),
     "memory": ("benchmarks.memory:run", "default"),
     "numerical": ("benchmarks.numerical:run", "default"),
+    "design": ("benchmarks.design:run", "single"),
 }
 
 
@@ -63,8 +64,10 @@ def _child(name: str, out: Path, quick: bool) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller sizes (a minute or two)")
-    parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="run these sections and keep the others' last results")
-    parser.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md and the chart from results.json")
+    parser.add_argument("--only", nargs="+", choices=list(SECTIONS),
+                        help="run these sections and keep the others' last results")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite BENCHMARKS.md and the chart from results.json")
     parser.add_argument("--child", choices=list(SECTIONS), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

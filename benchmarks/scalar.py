@@ -98,7 +98,8 @@ def run(quick: bool = False) -> dict:
 
     loss_ours, loss_theirs = our_forward(), demo_loss(theirs, MicrogradValue, points, labels)
     if abs(loss_ours.data - loss_theirs.data) > 1e-9 * max(1.0, abs(loss_theirs.data)):
-        raise RuntimeError(f"the engines disagree on the demo loss: ours {loss_ours.data}, micrograd {loss_theirs.data}")
+        raise RuntimeError(f"the engines disagree on the demo loss: ours {loss_ours.data}, "
+                           f"micrograd {loss_theirs.data}")
     our_step(), micrograd_step()
     gradient_gap = max(abs(a.grad - b.grad) for a, b in zip(ours.parameters(), theirs.parameters()))
     if gradient_gap > 1e-9:

@@ -11,7 +11,8 @@ DEFAULT_OUT = REPO_ROOT / "out"
 def out_dir_from_command_line(description: str) -> Path:
     """The folder given by --out, else out/ at the repository root."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for the pictures (default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"folder for the pictures (default {DEFAULT_OUT})")
     return parser.parse_args().out
 
 

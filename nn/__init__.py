@@ -10,7 +10,8 @@ Two paths share one `Module` base:
 `nn.functional` holds activations and losses as functions, `nn.optim` the
 optimizers, `nn.data` data sets, `DataLoader` and `load_mnist`.
 """
-from . import progress  # noqa: I001 (first: it imports tqdm.auto for nn.data without a warning in Jupyter)
+# Imported first and only for its side effect: it imports tqdm.auto for nn.data without a warning in Jupyter.
+from . import progress  # noqa: F401, I001
 from . import data, functional, init, optim
 from .data import DataLoader, load_mnist
 from .init import manual_seed

@@ -258,7 +258,8 @@ def cross_entropy_error(y, t):
         y = y.reshape((1, y.shape[0]))
         t = t.reshape(_one_sample_targets(numbers_of(t), y.shape[1]).shape)
     batch = y.shape[0]
-    if _is_one_hot_like(numbers_of(t), y.shape):  # one-hot or soft targets: a Tensor that requires grad gets its gradient
+    # One-hot or soft targets: a Tensor that requires grad gets its gradient.
+    if _is_one_hot_like(numbers_of(t), y.shape):
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
     labels = _as_labels(numbers_of(t), batch, y.shape[1])
     return -(y[np.arange(batch), labels] + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)

@@ -115,7 +115,8 @@ def test_central_difference_of_the_books_function(x, derivative):
     assert v.grad == pytest.approx(derivative, abs=1e-15)
 
 
-@pytest.mark.parametrize("point, gradient", [((3.0, 4.0), (6.0, 8.0)), ((0.0, 2.0), (0.0, 4.0)), ((3.0, 0.0), (6.0, 0.0))])
+@pytest.mark.parametrize("point, gradient",
+                         [((3.0, 4.0), (6.0, 8.0)), ((0.0, 2.0), (0.0, 4.0)), ((3.0, 0.0), (6.0, 0.0))])
 def test_gradient_of_the_sum_of_squares(point, gradient):
     np.testing.assert_allclose(numerical_grad(lambda x: x[0] ** 2 + x[1] ** 2, np.array(point)), gradient, atol=1e-9)
     x = Tensor(point, requires_grad=True)

@@ -137,7 +137,8 @@ def test_linear_computes_x_W_plus_b_with_the_books_shapes():
 
 def test_linear_wrong_width_names_the_layer_and_both_widths():
     model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
-    with pytest.raises(ShapeError, match=r"linear \(Linear\(784, 50\)\) expects .* 784 features; got shape \(2, 100\), whose last axis has 100"):
+    with pytest.raises(ShapeError, match=r"linear \(Linear\(784, 50\)\) expects .* 784 features; "
+                                         r"got shape \(2, 100\), whose last axis has 100"):
         model(np.zeros((2, 100)))
     with pytest.raises(ShapeError, match=r"linear_1 \(Linear\(50, 10\)\) expects .* 50 features; got shape \(1, 7\)"):
         model[2](np.zeros((1, 7)))

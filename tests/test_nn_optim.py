@@ -99,7 +99,8 @@ TORCH_CASES = [
      lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01)),
     ("Momentum", nn.optim.Momentum, {"lr": 0.05}, lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
     ("AdaGrad", nn.optim.AdaGrad, {"lr": 0.05}, lambda torch, ps: torch.optim.Adagrad(ps, lr=0.05, eps=1e-7)),
-    ("RMSProp", nn.optim.RMSProp, {"lr": 0.05}, lambda torch, ps: torch.optim.RMSprop(ps, lr=0.05, alpha=0.99, eps=1e-7)),
+    ("RMSProp", nn.optim.RMSProp, {"lr": 0.05},
+     lambda torch, ps: torch.optim.RMSprop(ps, lr=0.05, alpha=0.99, eps=1e-7)),
     ("Adam", nn.optim.Adam, {"lr": 0.05, "weight_decay": 0.001},
      lambda torch, ps: torch.optim.Adam(ps, lr=0.05, weight_decay=0.001)),
 ]

@@ -41,7 +41,8 @@ def test_summary_prints_once_and_infers_the_input_from_a_first_linear(capsys):
 
 def moons_model(seed=0):
     rng = nn.init.generator(seed)
-    return nn.Sequential(nn.Linear(2, 16, activation="tanh", seed=rng), nn.Linear(16, 2, activation="softmax", seed=rng))
+    return nn.Sequential(nn.Linear(2, 16, activation="tanh", seed=rng),
+                         nn.Linear(16, 2, activation="softmax", seed=rng))
 
 
 def test_fit_returns_a_history_and_learns():

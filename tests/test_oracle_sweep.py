@@ -372,7 +372,8 @@ def activation_cases() -> list:
         *elementwise("F.exponential", F.exponential, lambda torch, x: torch.exp(x)),
         Case("F.prelu", F.prelu, fixed((4, 3), (3,)), lambda torch, x, w: _F(torch).prelu(x, w),
              special=((np.array([[0.0, 0.0, 0.0], [nan, 2.0, -2.0]]), np.array([0.25, -0.5, 1.5])),)),
-        Case("F.prelu", F.prelu, fixed((4, 3), (1,)), lambda torch, x, w: _F(torch).prelu(x, w), variant="shared_slope"),
+        Case("F.prelu", F.prelu, fixed((4, 3), (1,)), lambda torch, x, w: _F(torch).prelu(x, w),
+             variant="shared_slope"),
         Case("F.prelu", F.prelu, scalars(2), lambda torch, x, w: _F(torch).prelu(x.reshape(1), w.reshape(1))[0],
              variant="Value", scalar=True, float32=False,
              special=scalar_points((0.0, 0.0, nan, -800.0), (0.25, -0.5, 0.25, 0.25))),
@@ -625,7 +626,8 @@ def test_every_public_function_has_an_oracle_or_a_reason():
     missing = sorted(enumerated - set(SPECS) - set(NOT_DIFFERENTIABLE))
     both = sorted(set(SPECS) & set(NOT_DIFFERENTIABLE))
     stale = sorted((set(SPECS) | set(NOT_DIFFERENTIABLE)) - enumerated)
-    assert not missing, f"public functions with neither a PyTorch spec (SPECS) nor a reason (NOT_DIFFERENTIABLE): {missing}"
+    assert not missing, ("public functions with neither a PyTorch spec (SPECS) "
+                         f"nor a reason (NOT_DIFFERENTIABLE): {missing}")
     assert not both, f"in both SPECS and NOT_DIFFERENTIABLE: {both}"
     assert not stale, f"table entries that are no longer public functions: {stale}"
 

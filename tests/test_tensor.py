@@ -97,7 +97,8 @@ def test_sum_and_mean_over_any_axes(reduction, data):
     axis = data.draw(reduction_axes(x.ndim), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
     out = assert_tensor_grads_match_numerical(lambda t: getattr(t, reduction)(axis, keepdims), x)
-    np.testing.assert_allclose(out.data, getattr(np, reduction)(x, axis=axis, keepdims=keepdims), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.data, getattr(np, reduction)(x, axis=axis, keepdims=keepdims),
+                               rtol=1e-12, atol=1e-12)
 
 
 @given(data=st.data())
@@ -172,8 +173,8 @@ def test_basic_indexing(data):
 @given(data=st.data())
 def test_integer_array_indexing_accumulates_repeated_indices(data):
     x = data.draw(float_arrays(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), label="x")
-    index = data.draw(hnp.integer_array_indices(x.shape, result_shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)),
-                      label="index")
+    index_shapes = hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)
+    index = data.draw(hnp.integer_array_indices(x.shape, result_shape=index_shapes), label="index")
     out = assert_tensor_grads_match_numerical(lambda t: t[index], x)
     np.testing.assert_array_equal(out.data, x[index])
 
@@ -189,8 +190,8 @@ def test_boolean_mask_indexing(data):
 @given(data=st.data())
 def test_scatter_add_the_adjoint_of_indexing(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), label="shape")
-    index = data.draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)),
-                      label="index")
+    index_shapes = hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)
+    index = data.draw(hnp.integer_array_indices(shape, result_shape=index_shapes), label="index")
     g = data.draw(float_arrays(np.zeros(shape)[index].shape), label="g")
     out = assert_tensor_grads_match_numerical(lambda t: ScatterAdd(index, shape)(t), g)
     expected = np.zeros(shape)
@@ -251,7 +252,8 @@ def test_stack(data):
 
 @given(data=st.data())
 def test_where_with_broadcasting(data):
-    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=4), label="shapes")
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=4),
+                       label="shapes")
     condition = data.draw(hnp.arrays(bool, shapes.input_shapes[0]), label="condition")
     a = data.draw(float_arrays(shapes.input_shapes[1]), label="a")
     b = data.draw(float_arrays(shapes.input_shapes[2]), label="b")

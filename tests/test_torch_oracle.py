@@ -37,7 +37,8 @@ def assert_matches_torch(torch, ours, theirs, *arrays):
     out.backward(weights)
     torch_out.backward(torch.from_numpy(weights))
     for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
-        np.testing.assert_allclose(leaf.grad, torch_leaf.grad.numpy(), **GRADIENT, err_msg=f"gradient of input {position}")
+        np.testing.assert_allclose(leaf.grad, torch_leaf.grad.numpy(), **GRADIENT,
+                                   err_msg=f"gradient of input {position}")
 
 
 # ---- random composed expressions ------------------------------------------------------
@@ -80,7 +81,8 @@ def test_random_tensor_expressions_match_pytorch(case, data, torch):
         # Same gradients, and the same None for inputs that need none or do not reach the output.
         assert (leaf.grad is None) == (torch_leaf.grad is None), f"input {position}"
         if leaf.grad is not None:
-            np.testing.assert_allclose(leaf.grad, torch_leaf.grad.numpy(), **GRADIENT, err_msg=f"gradient of input {position}")
+            np.testing.assert_allclose(leaf.grad, torch_leaf.grad.numpy(), **GRADIENT,
+                                       err_msg=f"gradient of input {position}")
 
 
 def test_a_second_backward_accumulates_like_pytorch(torch):
@@ -142,8 +144,8 @@ def test_transpose_and_broadcast_to_match_pytorch(data, torch):
 @given(data=st.data())
 def test_integer_array_indexing_matches_pytorch(data, torch):
     x = data.draw(float_arrays(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), label="x")
-    index = data.draw(hnp.integer_array_indices(x.shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2, max_side=5)),
-                      label="index")
+    index_shapes = hnp.array_shapes(min_dims=1, max_dims=2, max_side=5)
+    index = data.draw(hnp.integer_array_indices(x.shape, result_shape=index_shapes), label="index")
     torch_index = tuple(torch.from_numpy(i) for i in index)
     assert_matches_torch(torch, lambda t: t[index], lambda t: t[torch_index], x)
 
@@ -154,6 +156,8 @@ def test_concatenate_stack_and_where_match_pytorch(data, torch):
     a, b = data.draw(float_arrays(shape), label="a"), data.draw(float_arrays(shape), label="b")
     axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
     condition = data.draw(hnp.arrays(bool, shape), label="condition")
-    assert_matches_torch(torch, lambda s, t: concatenate([s, t, s], axis=axis), lambda s, t: torch.cat([s, t, s], dim=axis), a, b)
+    assert_matches_torch(torch, lambda s, t: concatenate([s, t, s], axis=axis),
+                         lambda s, t: torch.cat([s, t, s], dim=axis), a, b)
     assert_matches_torch(torch, lambda s, t: stack([s, t], axis=axis), lambda s, t: torch.stack([s, t], dim=axis), a, b)
-    assert_matches_torch(torch, lambda s, t: where(condition, s, t), lambda s, t: torch.where(torch.from_numpy(condition), s, t), a, b)
+    assert_matches_torch(torch, lambda s, t: where(condition, s, t),
+                         lambda s, t: torch.where(torch.from_numpy(condition), s, t), a, b)

@@ -266,8 +266,9 @@ def test_a_100000_node_graph_is_cut_to_the_nodes_nearest_the_output():
     x = Value(1.0, name="start")
     for _ in range(50_000):  # each step adds a constant and a sum: 100,001 nodes in all
         x = x + 1.0
-    with pytest.warns(viz.GraphTooLargeWarning, match="100,001 nodes"):
+    with pytest.warns(viz.GraphTooLargeWarning) as caught:  # the cut, and the cut picture's size too
         graph = viz.draw_graph(x)
+    assert any("100,001 nodes" in str(warning.message) for warning in caught)
     node_statements = [line for line in graph.body if " -> " not in line and "[" in line]
     assert len(node_statements) == 500 + 2  # the 500 nearest, the output's name, and the "left out" node
     assert "99,501 more nodes not drawn" in graph.source

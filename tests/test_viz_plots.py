@@ -102,7 +102,10 @@ def test_plot_decision_boundary_with_each_kind_of_model(plotting, tmp_path):
                                model_input="array", threshold=0.0)
     viz.plot_decision_boundary(lambda point: (point[0] + point[1]).tanh(), X, 2 * y - 1, tmp_path / "values.png",
                                model_input="values", resolution=12)
-    two_scores = lambda grid: np.stack([-(grid[:, 0] + grid[:, 1]), grid[:, 0] + grid[:, 1]], axis=1)
+
+    def two_scores(grid):
+        return np.stack([-(grid[:, 0] + grid[:, 1]), grid[:, 0] + grid[:, 1]], axis=1)
+
     viz.plot_decision_boundary(two_scores, X, np.eye(2)[y], tmp_path / "argmax.png", model_input="array")
     for name in ("tensor", "array", "values", "argmax"):
         assert _is_png(tmp_path / f"{name}.png"), name

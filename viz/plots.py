@@ -273,7 +273,8 @@ def plot_decision_boundary(model, X, y, path=None, *, model_input: str = "tensor
                                  f"{len(classes)}; pass threshold=")
             threshold = float(classes.astype(float).mean())
         surface = scores.reshape(resolution, resolution)
-        axes.contourf(axis_0, axis_1, (surface >= threshold).astype(float), levels=[-0.5, 0.5, 1.5], cmap="coolwarm", alpha=0.35)
+        axes.contourf(axis_0, axis_1, (surface >= threshold).astype(float), levels=[-0.5, 0.5, 1.5],
+                      cmap="coolwarm", alpha=0.35)
         axes.contour(axis_0, axis_1, surface, levels=[threshold], colors="k", linewidths=1.2)
     axes.scatter(X[:, 0], X[:, 1], c=labels, cmap="coolwarm", edgecolors="k", linewidths=0.4, s=18)
     axes.set(title="decision boundary", xlabel="x0", ylabel="x1")
