@@ -19,7 +19,7 @@ def mnist(count: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """MNIST test images as float64 rows in [0, 1] and integer labels, plus where they came from.
 
     Falls back to random pixels and labels of the same shapes (timings depend on
-    shapes, not on pixel values) when the notes' data folder is not there.
+    shapes, not on pixel values) when the book's data folder is not there.
     """
     from nn.data import load_mnist
     try:
@@ -31,7 +31,7 @@ def mnist(count: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
         images = rng.integers(0, 256, size=(count or 10_000, 784), dtype=np.uint8)
         labels = rng.integers(0, 10, size=count or 10_000).astype(np.int64)
         source = f"random pixels ({MNIST_DIR} not found)"
-    return images / 255.0, labels, source  # float64, as the notes' arrays
+    return images / 255.0, labels, source  # float64, as the book's arrays
 
 
 def batches(images: np.ndarray, labels: np.ndarray, batch_size: int, count: int, seed: int = 0) -> list:

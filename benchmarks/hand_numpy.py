@@ -1,6 +1,6 @@
-"""The floor: the notes' two-layer net with backprop written by hand in NumPy.
+"""The floor: the book's two-layer net with backprop written by hand in NumPy.
 
-Affine, Relu and SoftmaxWithLoss layers as in chapter 5 of the notes, each with
+Affine, Relu and SoftmaxWithLoss layers as in chapter 5 of the book, each with
 forward and backward; `TwoLayerNet.gradient` runs them forward and back, and
 `numerical_gradient` is chapter 4's central difference over every parameter.
 Written tight on purpose, so that it is a fair floor for the engine: the first
@@ -30,7 +30,7 @@ class Affine:
 
 
 class Relu:
-    """max(x, 0); backward passes dout where x > 0 and 0 elsewhere (the notes' mask)."""
+    """max(x, 0); backward passes dout where x > 0 and 0 elsewhere (the book's mask)."""
 
     def __init__(self):
         self.mask = None
@@ -116,7 +116,7 @@ class TwoLayerNet:
 
 
 def init_params(input_size=784, hidden_size=50, output_size=10, weight_init_std=0.01, seed=0) -> dict:
-    """The notes' initialisation: Gaussian weights scaled by 0.01, zero biases, float64."""
+    """The book's initialisation: Gaussian weights scaled by 0.01, zero biases, float64."""
     rng = np.random.default_rng(seed)
     return {
         "W1": weight_init_std * rng.standard_normal((input_size, hidden_size)),

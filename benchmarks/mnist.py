@@ -1,4 +1,4 @@
-"""Workload 2: the notes' two-layer MNIST training step (784-50-10, batch 100, ReLU,
+"""Workload 2: the book's two-layer MNIST training step (784-50-10, batch 100, ReLU,
 softmax cross entropy, SGD lr 0.1, float64) on four engines.
 
 Every competitor starts from the same weights and trains on the same mini-batches;

@@ -1,8 +1,8 @@
-"""Workload 5: the notes' point, numerical gradient vs backprop on the two-layer net.
+"""Workload 5: the book's point, numerical gradient vs backprop on the two-layer net.
 
-Chapter 4 of the notes takes the gradient by central differences (two forward
+Chapter 4 of the book takes the gradient by central differences (two forward
 passes per parameter: 2 x 39,760 for 784-50-10); chapter 5 gets the same
-gradient from one forward and one backward pass. The notes check one against the
+gradient from one forward and one backward pass. The book checks one against the
 other on three samples; so do we, and time both.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ def run(quick: bool = False) -> dict:
         "numerical_s": numerical_s,
         "backprop_numpy_s": numpy_s,
         "backprop_ours_s": ours_s,
-        # the notes' check: mean absolute difference per parameter, around 1e-10 or smaller
+        # the book's check: mean absolute difference per parameter, around 1e-10 or smaller
         "mean_abs_diff_numerical_vs_ours": {k: float(np.abs(numerical[k] - by_engine[k]).mean()) for k in params},
         "max_abs_diff_numpy_vs_ours": max(float(np.abs(by_hand[k] - by_engine[k]).max()) for k in params),
     }

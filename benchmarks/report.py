@@ -105,16 +105,16 @@ Where a target falls short or sits close, and why:
   about +-0.03). What is left over hand NumPy is Python bookkeeping per op and per step
   (recording 4 nodes, the sort, version checks, input validation in `nn`), about
   25-35 us, constant in the batch and the width: from hidden width 200 up, ours is as
-  fast or faster (the notes' mask-based ReLU costs more than `np.maximum`).
+  fast or faster (the book's mask-based ReLU costs more than `np.maximum`).
 
-Speed tricks in the engine, each with its one-line comment in the code: result nodes
-made without per-node closures, lists or *-unpacking (x * y: 515 -> 190 ns); one fused
-`Σwx+b` node per neuron whose local derivatives are the inputs and weights themselves;
-a topological sort with a stack of nodes and markers, no tuple or iterator per node, so
-the garbage collector stays asleep (a million-node chain: 3.5 -> 0.45 us per node);
-gradients only for tensors that need them; leaves keep the fresh arrays their ops make
-instead of copies (Op.fresh_gradients); a fused Affine op and a softmax-cross-entropy op
-that keeps its softmax for backward (16 -> 4 us).
+Speed tricks in the engine, each with its one-line comment in the code and its cost in
+section 6: result nodes made without per-node closures, lists or *-unpacking; one fused
+`weighted_sum` node per neuron whose local derivatives are the inputs and weights
+themselves; a topological sort with a stack of nodes and markers, no tuple or iterator
+per node, so the garbage collector stays asleep; gradients only for tensors that need
+them; leaves keep the fresh arrays their ops make instead of copies
+(`Op.fresh_gradients`); a fused Affine op and a softmax-cross-entropy op that keeps its
+softmax for backward.
 """.splitlines() + [""]
 
 
@@ -188,11 +188,11 @@ def _scalar(s: dict) -> list:
 
 def _mnist(r: dict) -> list:
     lines = [
-        "## 2. Tensor graphs: the notes' two-layer MNIST step",
+        "## 2. Tensor graphs: the book's two-layer MNIST step",
         "",
         "784-50-10, batch 100, ReLU, softmax cross entropy, SGD lr 0.1, float64; forward +",
         "backward + update, every engine from the same weights on the same 20 mini-batches.",
-        "Hand NumPy is the notes' Affine/Relu/SoftmaxWithLoss layers written tight",
+        "Hand NumPy is the book's Affine/Relu/SoftmaxWithLoss layers written tight",
         "(`benchmarks/hand_numpy.py`: the first Affine skips dX, updates are in place).",
         "",
     ]
@@ -268,10 +268,10 @@ def _memory(mem: dict) -> list:
 
 def _numerical(n: dict) -> list:
     lines = [
-        "## 5. Numerical gradient vs backprop (the notes' point)",
+        "## 5. Numerical gradient vs backprop (the book's point)",
         "",
         f"The gradient of the two-layer net's loss on 3 samples with respect to all {n['parameters']:,}",
-        "parameters: by central differences (chapter 4 of the notes: two forward passes per",
+        "parameters: by central differences (chapter 4 of the book: two forward passes per",
         "parameter, in hand NumPy) and by backprop (chapter 5).",
         "",
     ]
@@ -281,7 +281,7 @@ def _numerical(n: dict) -> list:
             ["backprop (ours)", _time(n["backprop_ours_s"]), f"{n['numerical_s'] / n['backprop_ours_s']:,.0f}x faster"]]
     lines += _table(["", "time", ""], rows)
     diffs = ", ".join(f"{k} {v:.1e}" for k, v in n["mean_abs_diff_numerical_vs_ours"].items())
-    lines += [f"Mean absolute difference per parameter, numerical vs ours: {diffs} (the notes' loss adds",
+    lines += [f"Mean absolute difference per parameter, numerical vs ours: {diffs} (the book's loss adds",
               f"1e-7 inside the log, which the backprop formula leaves out). Ours vs hand backprop: at most "
               f"{n['max_abs_diff_numpy_vs_ours']:.1e}.", ""]
     return lines
