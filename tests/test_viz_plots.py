@@ -7,7 +7,7 @@ import pytest
 from viz_support import PNG_SIGNATURE, require_matplotlib
 
 import viz
-from autograd import Tensor, Value
+from autograd import ShapeError, Tensor, Value
 
 
 @pytest.fixture
@@ -134,3 +134,39 @@ def test_a_plot_shows_itself_in_jupyter_without_matplotlib_inline(plotting):
     """IPython shows a cell's last value by its _repr_png_; a plain Figure only has one after %matplotlib inline."""
     figure = viz.plot_history({"loss": [1.0, 0.5, 0.25]})
     assert figure._repr_png_()[:8] == PNG_SIGNATURE
+
+
+def test_plot_curves_draws_each_curve_and_its_running_mean(plotting, tmp_path):
+    losses = {"SGD": [4.0, 2.0, 3.0, 1.0], "Adam": [1.0, 1.0, 1.0, 1.0]}
+    figure = viz.plot_curves(losses, tmp_path / "curves.png", smooth=2, title="loss")
+    assert _is_png(tmp_path / "curves.png")
+    sgd, adam = figure.axes[0].lines
+    np.testing.assert_array_equal(sgd.get_ydata(), [3.0, 2.5, 2.0])  # means of neighbouring pairs
+    np.testing.assert_array_equal(sgd.get_xdata(), [2, 3, 4])  # each mean drawn at the last step it covers
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["SGD", "Adam"]
+    with pytest.raises(ValueError, match="one number per step"):
+        viz.plot_curves({"bad": [[1.0, 2.0]]})
+    with pytest.raises(ValueError, match="at least one curve"):
+        viz.plot_curves({})
+
+
+def test_plot_histograms_one_row_per_label_one_panel_per_array(plotting, tmp_path):
+    rows = {"std 1": [np.zeros(10), np.ones(10)], "He": [np.full(10, 0.5)]}
+    figure = viz.plot_histograms(rows, tmp_path / "histograms.png", bins=4, value_range=(0, 1))
+    assert _is_png(tmp_path / "histograms.png")
+    shown = [axes for axes in figure.axes if axes.get_visible()]
+    assert [axes.get_title() for axes in shown] == ["std 1: 1", "std 1: 2", "He: 1"]
+    heights = [[patch.get_height() for patch in axes.patches] for axes in shown]
+    assert heights == [[10, 0, 0, 0], [0, 0, 0, 10], [0, 0, 10, 0]]  # all ten values in the bin that holds them
+
+
+def test_plot_filters_draws_the_first_channel_of_each_filter(plotting, tmp_path):
+    weights = np.arange(3 * 2 * 2 * 2, dtype=float).reshape(3, 2, 2, 2)
+    figure = viz.plot_filters(Tensor(weights), tmp_path / "filters.png", columns=2, title="before")
+    assert _is_png(tmp_path / "filters.png")
+    pictures = [axes.images[0].get_array() for axes in figure.axes if axes.images]
+    assert len(pictures) == 3 and len(figure.axes) == 4  # 2 columns x 2 rows, one cell empty
+    for picture, kernel in zip(pictures, weights[:, 0]):
+        np.testing.assert_array_equal(picture, kernel)
+    with pytest.raises(ShapeError, match=r"\(out_channels, in_channels, kh, kw\)"):
+        viz.plot_filters(np.zeros((3, 5, 5)))

@@ -11,9 +11,12 @@ from .graph import draw_graph, render, to_dot
 from .plots import (
                     function_and_derivative,
                     gradient_descent_path,
+                    plot_curves,
                     plot_decision_boundary,
                     plot_descent,
+                    plot_filters,
                     plot_functions,
+                    plot_histograms,
                     plot_history,
 )
 from .steps import render_backprop_steps
@@ -21,6 +24,7 @@ from .steps import render_backprop_steps
 __all__ = [
     "draw_graph", "to_dot", "render", "render_backprop_steps",
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
+    "plot_curves", "plot_histograms", "plot_filters",
     "function_and_derivative", "gradient_descent_path",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]

@@ -291,3 +291,76 @@ def _model_scores(model, grid: np.ndarray, model_input: str) -> np.ndarray:
                              for out in outputs])
         out = model(Tensor(grid) if model_input == "tensor" else grid)
     return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=float)
+
+
+# ---- chapters 6 and 7: curves, histograms, filters ------------------------------------------
+def plot_curves(curves, path=None, *, xlabel: str = "iteration", ylabel: str = "loss", title: str | None = None,
+                smooth: int = 1, log_y: bool = False):
+    """One line per entry of `curves` ({label: values}) on shared axes (the book's optimizer comparisons).
+
+    `smooth` > 1 draws the running mean over that many points, so noisy mini-batch
+    losses read as trends; the x axis counts from 1 (epochs, iterations).
+    """
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError("plot_curves needs a dict {label: values} with at least one curve")
+    if smooth < 1:
+        raise ValueError(f"smooth is a number of points to average, at least 1; got {smooth}")
+    figure = _new_figure(figsize=(6.0, 4.0))
+    axes = figure.subplots()
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 1:
+            raise ValueError(f"curve {label!r} must be one number per step; got shape {values.shape}")
+        first = 1
+        if smooth > 1 and len(values) >= smooth:
+            values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
+            first = smooth  # the running mean's first point averages steps 1 to smooth
+        axes.plot(np.arange(first, first + len(values)), values, label=visible(label))
+    axes.set(xlabel=xlabel, ylabel=ylabel, title=title or "", yscale="log" if log_y else "linear")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small")
+    _save(figure, path)
+    return figure
+
+
+def plot_histograms(rows, path=None, *, bins: int = 30, value_range=None):
+    """Histograms in a grid: one row per entry of `rows` ({label: [array per column]}), as the book draws
+    each layer's activations under each weight initialisation; `value_range` fixes the bins' span."""
+    if not isinstance(rows, Mapping) or not rows:
+        raise ValueError("plot_histograms needs a dict {row label: [array, ...]} with at least one row")
+    columns = max(len(arrays) for arrays in rows.values())
+    figure = _new_figure(figsize=(2.3 * columns, 2.0 * len(rows)))
+    grid = figure.subplots(len(rows), columns, squeeze=False)
+    for axes_row, (label, arrays) in zip(grid, rows.items()):
+        for column, axes in enumerate(axes_row):
+            if column >= len(arrays):
+                axes.set_visible(False)
+                continue
+            axes.hist(np.asarray(arrays[column], dtype=float).ravel(), bins=bins, range=value_range)
+            axes.set_title(f"{visible(label)}: {column + 1}", fontsize="small")
+            axes.tick_params(labelsize="x-small")
+            axes.set_yticks([])  # counts depend on the sample size; the shape is the point
+    _save(figure, path)
+    return figure
+
+
+def plot_filters(weights, path=None, *, columns: int = 10, title: str | None = None):
+    """Each filter of a convolution's weights (out_channels, in_channels, kh, kw) as a small gray picture,
+    the first input channel of each (the book's figure 7-24); a Tensor or an array."""
+    weights = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=float)
+    if weights.ndim != 4:
+        raise ShapeError(f"plot_filters draws convolution weights of shape (out_channels, in_channels, kh, kw); "
+                         f"got shape {weights.shape}")
+    count = weights.shape[0]
+    columns = max(1, min(columns, count))
+    rows = math.ceil(count / columns)
+    figure = _new_figure(figsize=(0.8 * columns, 0.8 * rows + (0.4 if title else 0.0)))
+    cells = figure.subplots(rows, columns, squeeze=False).ravel()
+    for axes, kernel in zip(cells, weights[:, 0]):
+        axes.imshow(kernel, cmap="gray_r", interpolation="nearest")  # the book's colours: dark is large
+    for axes in cells:
+        axes.set_axis_off()
+    if title:
+        figure.suptitle(visible(title))
+    _save(figure, path)
+    return figure
