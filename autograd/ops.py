@@ -631,3 +631,163 @@ class Stack(Op):
         axis = self.axis % g.ndim
         return tuple(g[(slice(None),) * axis + (i,)] if needed else None
                      for i, needed in enumerate(ctx.needs_input_grad))
+
+
+# ---- convolution and pooling (ch. 7) ----------------------------------------------------------
+# Images are NCHW (batch, channels, height, width). The book's trick (ch. 7): im2col lays every
+# kernel-sized window of the input out as one row, so a convolution is one matrix product, and
+# col2im, its adjoint, adds each row back where its window came from. Both are fused ops, each the
+# other's backward, so conv2d built from them is differentiable to any order.
+def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """How many windows of `kernel` fit along an axis of `size` padded by `padding` on both sides, `stride` apart."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _windows(padded, kernel, stride, writeable=False):
+    """A view (N, C, OH, OW, kh, kw) of every window of a padded NCHW array: no copy."""
+    view = np.lib.stride_tricks.sliding_window_view(padded, kernel, axis=(2, 3), writeable=writeable)
+    return view[:, :, ::stride[0], ::stride[1]]
+
+
+def _pad_images(x, padding, value=0.0):
+    """x with `padding` rows and columns of `value` around each image (x itself when there is none)."""
+    if padding == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=value)
+
+
+def _add_windows(windows, padded_shape, stride):
+    """The adjoint of `_windows`: a fresh array of `padded_shape` where each window's numbers are added
+    back at the place the window came from (overlapping windows add up)."""
+    kernel = windows.shape[4:]
+    out = np.zeros(padded_shape, dtype=windows.dtype)
+    if stride[0] >= kernel[0] and stride[1] >= kernel[1]:  # windows do not overlap: one strided assignment
+        _windows(out, kernel, stride, writeable=True)[...] = windows
+        return out
+    # Overlapping windows: one strided add per kernel position; measured faster than a strided-diagonal
+    # sum (1.6-3x) or np.bincount (1.7x) on MNIST-sized batches, as each add is one vectorised call.
+    rows, cols = windows.shape[2], windows.shape[3]
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            out[:, :, i:i + stride[0] * rows:stride[0], j:j + stride[1] * cols:stride[1]] += windows[..., i, j]
+    return out
+
+
+def _crop_padding(padded, padding):
+    height, width = padded.shape[2], padded.shape[3]
+    return padded[:, :, padding[0]:height - padding[0], padding[1]:width - padding[1]]
+
+
+class Im2Col(Op):
+    """The book's im2col (ch. 7): (N, C, H, W) -> (N * OH * OW, C * kh * kw), one row per window.
+
+    Rows are ordered (sample, output row, output column), each row (channel, kernel row,
+    kernel column), so `col @ W.reshape(F, -1).T` is a convolution. Its backward is Col2Im.
+    """
+
+    name = "im2col"
+    fresh_gradients = True
+
+    def __init__(self, kernel, stride, padding):
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, ctx, x):
+        windows = _windows(_pad_images(x, self.padding), self.kernel, self.stride)
+        batch, channels, rows, cols = windows.shape[:4]
+        return windows.transpose(0, 2, 3, 1, 4, 5).reshape((batch * rows * cols, -1))  # the one copy
+
+    def backward(self, ctx, g, x, out):
+        col2im = Col2Im(x.shape, self.kernel, self.stride, self.padding)
+        return (col2im.forward(None, g) if _on_arrays(g) else col2im(g),)
+
+
+class Col2Im(Op):
+    """The adjoint of Im2Col: rows of windows back to (N, C, H, W), overlapping windows added up.
+
+    <im2col(x), c> = <x, col2im(c)> for all x and c; its backward is Im2Col.
+    """
+
+    name = "col2im"
+    fresh_gradients = True
+
+    def __init__(self, input_shape, kernel, stride, padding):
+        self.input_shape, self.kernel, self.stride, self.padding = tuple(input_shape), kernel, stride, padding
+
+    def forward(self, ctx, col):
+        batch, channels, height, width = self.input_shape
+        padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
+        rows = conv_output_size(height, self.kernel[0], self.stride[0], self.padding[0])
+        cols = conv_output_size(width, self.kernel[1], self.stride[1], self.padding[1])
+        windows = col.reshape((batch, rows, cols, channels) + self.kernel).transpose(0, 3, 1, 2, 4, 5)
+        return _crop_padding(_add_windows(windows, padded_shape, self.stride), self.padding)
+
+    def backward(self, ctx, g, col, out):
+        im2col = Im2Col(self.kernel, self.stride, self.padding)
+        return (im2col.forward(None, g) if _on_arrays(g) else im2col(g),)
+
+
+class MaxPool2d(Op):
+    """The largest number of each window (padding counts as -inf): max pooling (ch. 7).
+
+    Fused for speed: one pass finds each window's largest element and keeps where it was. On
+    ties the first in the window (row by row) takes the whole gradient, as in PyTorch, and a nan
+    counts as the largest. Backward routes g to those places (RouteToChosen, a linear op).
+    """
+
+    name = "max_pool2d"
+
+    def __init__(self, kernel, stride, padding):
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, ctx, x):
+        windows = _windows(_pad_images(x, self.padding, -np.inf), self.kernel, self.stride)
+        flat = windows.reshape(windows.shape[:4] + (-1,))  # a copy: one row of kh * kw numbers per window
+        chosen = flat.argmax(axis=-1)
+        ctx.saved = chosen
+        return np.take_along_axis(flat, chosen[..., None], axis=-1)[..., 0]
+
+    def backward(self, ctx, g, x, out):
+        route = RouteToChosen(ctx.saved, x.shape, self.kernel, self.stride, self.padding)
+        return (route.forward(None, g) if _on_arrays(g) else route(g),)
+
+
+class RouteToChosen(Op):
+    """Max pooling's backward as an op of its own (for higher derivatives): each window's g goes to its
+    chosen element (`chosen`: the flat position inside each window), into zeros of `input_shape`."""
+
+    name = "route_to_max"
+    fresh_gradients = True
+
+    def __init__(self, chosen, input_shape, kernel, stride, padding):
+        self.chosen, self.input_shape = chosen, tuple(input_shape)
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, ctx, g):
+        batch, channels, height, width = self.input_shape
+        one_hot = self.chosen[..., None] == np.arange(self.kernel[0] * self.kernel[1])
+        windows = (one_hot * g[..., None]).reshape(g.shape + self.kernel)
+        padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
+        return _crop_padding(_add_windows(windows, padded_shape, self.stride), self.padding)
+
+    def backward(self, ctx, g, upstream, out):
+        pick = PickChosen(self.chosen, self.kernel, self.stride, self.padding)
+        return (pick.forward(None, g) if _on_arrays(g) else pick(g),)
+
+
+class PickChosen(Op):
+    """The adjoint of RouteToChosen: from each window of x, the element at the chosen position."""
+
+    name = "pick_max"
+    fresh_gradients = True
+
+    def __init__(self, chosen, kernel, stride, padding):
+        self.chosen, self.kernel, self.stride, self.padding = chosen, kernel, stride, padding
+
+    def forward(self, ctx, x):
+        windows = _windows(_pad_images(x, self.padding), self.kernel, self.stride)
+        flat = windows.reshape(windows.shape[:4] + (-1,))
+        return np.take_along_axis(flat, self.chosen[..., None], axis=-1)[..., 0]
+
+    def backward(self, ctx, g, x, out):
+        route = RouteToChosen(self.chosen, x.shape, self.kernel, self.stride, self.padding)
+        return (route.forward(None, g) if _on_arrays(g) else route(g),)

@@ -9,6 +9,10 @@ forward and backward stand side by side with the reason they are fused.
 
 Anything that is not already a `Tensor` or `Value` (a list, an array, a number)
 is taken as a constant `Tensor`.
+
+Convolution, pooling, dropout and batch normalisation (the book's chapters 6-8) follow
+PyTorch's names and layouts: images are (N, C, H, W), a convolution's weights
+(out_channels, in_channels, kh, kw).
 """
 from __future__ import annotations
 
@@ -17,8 +21,21 @@ import math
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value, as_tensor, numbers_of, where
-from autograd.ops import Affine, LogSoftmax, Softmax, SoftmaxCrossEntropy, Softplus, Step
+from autograd.ops import (
+    Affine,
+    Col2Im,
+    Im2Col,
+    LogSoftmax,
+    MaxPool2d,
+    Softmax,
+    SoftmaxCrossEntropy,
+    Softplus,
+    Step,
+    conv_output_size,
+)
 from autograd.value import _result as _value_result
+
+from . import init as initialisers
 
 # SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -310,3 +327,242 @@ def accuracy(y, t) -> float:
     if t.size != predicted.size:
         raise ShapeError(f"accuracy: {predicted.size} predictions but targets of shape {t.shape}")
     return float(np.mean(predicted.ravel() == t.ravel()))
+
+
+# ---- convolution and pooling (ch. 7) ----------------------------------------------
+def _pair(value, what: str, smallest: int) -> tuple:
+    """An int or a pair of ints (height, width) as a pair, each at least `smallest`."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= smallest for v in pair):
+        raise ValueError(f"{what} must be a whole number >= {smallest} or a pair of them (height, width); "
+                         f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _require_images(function: str, x: Tensor, argument: str = "x") -> None:
+    if x.ndim != 4:
+        raise ShapeError(
+            f"{function} needs {argument} of shape (N, C, H, W) (a batch of images with channels); got {x.shape}: "
+            "reshape one image to (1, C, H, W), a batch of grayscale images (N, H, W) to (N, 1, H, W)"
+        )
+
+
+def _require_fit(function: str, image_shape, kernel, stride, padding) -> tuple:
+    """(OH, OW), the output's height and width; a ShapeError when the kernel does not fit the padded image."""
+    height, width = image_shape
+    if kernel[0] > height + 2 * padding[0] or kernel[1] > width + 2 * padding[1]:
+        raise ShapeError(
+            f"{function}: a {kernel[0]}x{kernel[1]} kernel does not fit images of {height}x{width} with padding "
+            f"{padding} (padded {height + 2 * padding[0]}x{width + 2 * padding[1]}): use a smaller kernel, more "
+            "padding, or larger images"
+        )
+    return (conv_output_size(height, kernel[0], stride[0], padding[0]),
+            conv_output_size(width, kernel[1], stride[1], padding[1]))
+
+
+def _require_bias(function: str, b, channels: int) -> None:
+    if b is not None and b.shape != (channels,):
+        raise ShapeError(f"{function} needs a bias of shape ({channels},), one per output channel; got {b.shape}")
+
+
+def im2col(x, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
+    """The book's im2col (ch. 7): every kh x kw window of the images x (N, C, H, W) as one row.
+
+    Returns (N * OH * OW, C * kh * kw): rows ordered by sample, then output row and column;
+    each row holds the window channel by channel, row by row. A convolution is then one
+    matrix product with the kernels laid out as columns (see `conv2d`). Differentiable
+    to any order: its backward is `col2im`, its adjoint.
+    """
+    x = _tensor_only(x, "im2col")
+    _require_images("im2col", x)
+    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1), _pair(stride, "stride", 1), \
+        _pair(padding, "padding", 0)
+    _require_fit("im2col", x.shape[2:], kernel, stride, padding)
+    return Im2Col(kernel, stride, padding)(x)
+
+
+def col2im(col, input_shape, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
+    """The book's col2im (ch. 7): rows of windows, as `im2col` makes them, back to images of `input_shape`.
+
+    Where windows overlap their numbers add up, so it is not im2col's inverse but its adjoint
+    (transpose): <im2col(x), c> = <x, col2im(c)>, which is what backpropagation needs.
+    Differentiable to any order: its backward is `im2col`.
+    """
+    col = _tensor_only(col, "col2im")
+    input_shape = tuple(int(size) for size in input_shape)
+    if len(input_shape) != 4:
+        raise ShapeError(f"col2im needs input_shape (N, C, H, W); got {input_shape}")
+    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1), _pair(stride, "stride", 1), \
+        _pair(padding, "padding", 0)
+    rows, cols = _require_fit("col2im", input_shape[2:], kernel, stride, padding)
+    expected = (input_shape[0] * rows * cols, input_shape[1] * kernel[0] * kernel[1])
+    if col.shape != expected:
+        raise ShapeError(f"col2im: for images {input_shape} and a {kernel[0]}x{kernel[1]} kernel (stride {stride}, "
+                         f"padding {padding}) col must have shape {expected}, as im2col makes it; got {col.shape}")
+    return Col2Im(input_shape, kernel, stride, padding)(col)
+
+
+def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch and the book) of images x (N, C, H, W) with
+    kernels W (F, C, kh, kw) and a bias b (F,): the result is (N, F, OH, OW).
+
+    Built as the book builds it (ch. 7): im2col, one matrix product, reshapes; so its
+    gradients, of any order, come from those ops. `stride` and `padding` (zeros) are an
+    int or a pair (height, width).
+    """
+    x, W = _tensor_only(x, "conv2d"), _tensor_only(W, "conv2d")
+    _require_images("conv2d", x)
+    _require_images("conv2d", W, "W (out_channels, in_channels, kh, kw)")
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    filters, channels, kernel_h, kernel_w = W.shape
+    if x.shape[1] != channels:
+        raise ShapeError(f"conv2d: x has {x.shape[1]} channels (shape {x.shape}) but W expects {channels} "
+                         f"(shape {W.shape}, (out_channels, in_channels, kh, kw)): check in_channels")
+    b = None if b is None else _node(b)
+    _require_bias("conv2d", b, filters)
+    rows, cols = _require_fit("conv2d", x.shape[2:], (kernel_h, kernel_w), stride, padding)
+    col = Im2Col((kernel_h, kernel_w), stride, padding)(x)
+    y = linear(col, W.reshape(filters, -1).T, b)  # one matrix product for the whole batch
+    return y.reshape(x.shape[0], rows, cols, filters).transpose(0, 3, 1, 2)
+
+
+def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
+    """The transposed convolution (conv2d's adjoint in x, PyTorch's conv_transpose2d): images x
+    (N, C_in, H, W), kernels W (C_in, C_out, kh, kw), bias b (C_out,); the result is
+    (N, C_out, (H - 1) * stride - 2 * padding + kh, ...). Each input pixel scatters its kernel-sized
+    patch: one matrix product, then col2im."""
+    x, W = _tensor_only(x, "conv_transpose2d"), _tensor_only(W, "conv_transpose2d")
+    _require_images("conv_transpose2d", x)
+    _require_images("conv_transpose2d", W, "W (in_channels, out_channels, kh, kw)")
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    channels, filters, kernel_h, kernel_w = W.shape
+    batch, in_channels, height, width = x.shape
+    if in_channels != channels:
+        raise ShapeError(f"conv_transpose2d: x has {in_channels} channels (shape {x.shape}) but W expects "
+                         f"{channels} (shape {W.shape}, (in_channels, out_channels, kh, kw)): check in_channels")
+    b = None if b is None else _node(b)
+    _require_bias("conv_transpose2d", b, filters)
+    out_h = (height - 1) * stride[0] - 2 * padding[0] + kernel_h
+    out_w = (width - 1) * stride[1] - 2 * padding[1] + kernel_w
+    if out_h < 1 or out_w < 1:
+        raise ShapeError(f"conv_transpose2d: images of {height}x{width} with a {kernel_h}x{kernel_w} kernel, stride "
+                         f"{stride} and padding {padding} give an empty output ({out_h}x{out_w}): use less padding")
+    rows = x.transpose(0, 2, 3, 1).reshape(batch * height * width, channels)
+    col = rows @ W.reshape(channels, -1)  # each pixel's patch of every output channel
+    y = Col2Im((batch, filters, out_h, out_w), (kernel_h, kernel_w), stride, padding)(col)
+    return y if b is None else y + b.reshape(1, filters, 1, 1)
+
+
+def _pooling_settings(function: str, x: Tensor, kernel_size, stride, padding) -> tuple:
+    _require_images(function, x)
+    kernel = _pair(kernel_size, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, "stride", 1)
+    padding = _pair(padding, "padding", 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{function}: padding {padding} must be at most half the kernel {kernel} (as in PyTorch), "
+                         "or a window could hold only padding")
+    return kernel, stride, padding, _require_fit(function, x.shape[2:], kernel, stride, padding)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+    """The largest number in each window of each channel of x (N, C, H, W) (ch. 7).
+
+    `stride` defaults to `kernel_size` (windows side by side); padding counts as -inf.
+    On ties the gradient goes whole to the first largest element of the window (row by
+    row), as in PyTorch; a nan is the largest.
+    """
+    x = _tensor_only(x, "max_pool2d")
+    kernel, stride, padding, _ = _pooling_settings("max_pool2d", x, kernel_size, stride, padding)
+    return MaxPool2d(kernel, stride, padding)(x)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+    """The mean of each window of each channel of x (N, C, H, W).
+
+    `stride` defaults to `kernel_size`; padding counts as zeros in the mean (PyTorch's
+    default, count_include_pad=True). Built from im2col and mean.
+    """
+    x = _tensor_only(x, "avg_pool2d")
+    kernel, stride, padding, (rows, cols) = _pooling_settings("avg_pool2d", x, kernel_size, stride, padding)
+    batch, channels, height, width = x.shape
+    one_channel = x.reshape(batch * channels, 1, height, width)  # each channel pooled on its own
+    windows = Im2Col(kernel, stride, padding)(one_channel)
+    return windows.mean(axis=1).reshape(batch, channels, rows, cols)
+
+
+# ---- regularisation (ch. 6) --------------------------------------------------------
+def dropout(x, p: float = 0.5, training: bool = True, seed_or_rng=None) -> Tensor:
+    """Inverted dropout, as PyTorch: in training each element is zeroed with probability p and
+    the kept ones are scaled by 1 / (1 - p); outside training (`training=False`) x as it is.
+
+    The book (ch. 6) keeps units unscaled in training and multiplies by (1 - p) at test time
+    instead. Both give the next layer the same expected input; scaling in training, as PyTorch
+    does, leaves the trained network usable as it is, with no dropout-specific step at test time.
+    `seed_or_rng`: a seed or NumPy Generator for the mask (default: nn's generator, see
+    `nn.manual_seed`).
+    """
+    x = _tensor_only(x, "dropout")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p must lie in [0, 1]; got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:  # everything dropped; 1 / (1 - p) would divide by zero
+        return x * 0.0
+    keep = initialisers.generator(seed_or_rng).random(x.shape) >= p
+    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation (ch. 6) with PyTorch's semantics: each channel (axis 1) of x, normalised
+    over every other axis, then scaled by `weight` and shifted by `bias` (each (C,), or None).
+
+    In training the batch's own mean and (biased) variance are used, and `running_mean`,
+    `running_var` (Tensors of shape (C,), or None) get new numbers:
+    running = (1 - momentum) * running + momentum * batch statistic, with the unbiased
+    variance. Otherwise (evaluation) the running statistics normalise. Built from the
+    engine's primitives, so it is differentiable to any order.
+    """
+    x = _tensor_only(x, "batch_norm")
+    if x.ndim < 2:
+        raise ShapeError(f"batch_norm needs x of shape (N, C, ...) with channels on axis 1; got {x.shape}")
+    channels = x.shape[1]
+    for label, statistic in (("running_mean", running_mean), ("running_var", running_var),
+                             ("weight", weight), ("bias", bias)):
+        if statistic is not None and np.shape(numbers_of(statistic)) != (channels,):
+            raise ShapeError(f"batch_norm: {label} must have shape ({channels},), one per channel of x {x.shape}; "
+                             f"got {np.shape(numbers_of(statistic))}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    per_channel = (1, channels) + (1,) * (x.ndim - 2)  # lines a (C,) vector up with axis 1
+    if training:
+        count = x.size // channels if channels else 0
+        if count < 2:
+            raise ValueError(f"batch_norm in training needs more than one value per channel; x has shape {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        variance = (centered * centered).mean(axis=axes, keepdims=True)
+        _update_running(running_mean, mean.data.reshape(channels), momentum, "running_mean")
+        _update_running(running_var, variance.data.reshape(channels) * (count / (count - 1)), momentum, "running_var")
+        normalised = centered / (variance + eps) ** 0.5
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm outside training normalises with running_mean and running_var; got None: "
+                             "pass them, or training=True to use the batch's own statistics")
+        mean = np.asarray(numbers_of(running_mean), dtype=x.dtype).reshape(per_channel)
+        scale = 1.0 / np.sqrt(np.asarray(numbers_of(running_var), dtype=x.dtype).reshape(per_channel) + eps)
+        normalised = (x - mean) * scale.astype(x.dtype, copy=False)
+    if weight is not None:
+        normalised = normalised * _node(weight).reshape(per_channel)
+    if bias is not None:
+        normalised = normalised + _node(bias).reshape(per_channel)
+    return normalised
+
+
+def _update_running(running, batch_statistic, momentum: float, label: str) -> None:
+    """New numbers for a running statistic (its version goes up); never a write into an array someone holds."""
+    if running is None:
+        return
+    if not isinstance(running, Tensor):
+        raise TypeError(f"batch_norm in training updates {label}, so it must be a Tensor (it gets new numbers "
+                        f"through .data); got {type(running).__name__}: wrap it, Tensor(array), or pass None")
+    running.data = ((1.0 - momentum) * running.data + momentum * batch_statistic).astype(running.dtype, copy=False)

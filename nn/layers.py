@@ -1,4 +1,5 @@
-"""Layers on `Tensor`: `Linear`, `Sequential`, `Flatten`, `Maxout` and one module per activation."""
+"""Layers on `Tensor`: `Linear`, `Sequential`, `Flatten`, `Maxout`, one module per activation, and the
+book's chapters 6-8: `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Dropout`, `BatchNorm1d/2d`."""
 from __future__ import annotations
 
 import numpy as np
@@ -250,6 +251,162 @@ class Flatten(Module):
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
         return x.reshape((x.shape[0], -1))
+
+
+# ---- convolution and pooling (ch. 7) ------------------------------------------------
+def _conv_weights(init, fan_in: int, count: int, shape, rng, dtype) -> Tensor:
+    """Kernels of `shape` drawn by `init` as a (fan_in, count) matrix, so "he" and "xavier" see the true fan-in."""
+    weights = np.asarray(initialisers.get(init)((fan_in, count), rng))
+    return Tensor(weights.T.reshape(shape).astype(dtype), requires_grad=True, name="W")
+
+
+class Conv2d(Module):
+    """2-D convolution: W of shape (out_channels, in_channels, kh, kw), b of shape (out_channels,).
+
+    `init` draws W as in `Linear`, with fan-in in_channels * kh * kw ("he" by default, for
+    ReLU networks); a function gets the shape (fan_in, out_channels). The bias starts at zero.
+    `input_shape` (one sample's, (C, H, W)) lets `summary` start from this layer.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
+                 init="he", dtype=np.float64, seed=None, name: str | None = None, input_shape=None):
+        self.in_channels, self.out_channels = _positive(in_channels, "in_channels"), \
+            _positive(out_channels, "out_channels")
+        self.kernel_size = F._pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = F._pair(stride, "stride", 1), F._pair(padding, "padding", 0)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        self.W = _conv_weights(init, fan_in, self.out_channels,
+                               (self.out_channels, self.in_channels, *self.kernel_size),
+                               initialisers.generator(seed), dtype)
+        self.b = Tensor(np.zeros(self.out_channels, dtype=dtype), requires_grad=True, name="b") if bias else None
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        return F.conv2d(x, self.W, self.b, self.stride, self.padding)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}" + ("" if self.b is not None else ", bias=False"))
+
+
+class ConvTranspose2d(Module):
+    """Transposed convolution (conv2d's adjoint): W of shape (in_channels, out_channels, kh, kw), as PyTorch."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
+                 init="he", dtype=np.float64, seed=None, name: str | None = None):
+        self.in_channels, self.out_channels = _positive(in_channels, "in_channels"), \
+            _positive(out_channels, "out_channels")
+        self.kernel_size = F._pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = F._pair(stride, "stride", 1), F._pair(padding, "padding", 0)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        weights = _conv_weights(init, fan_in, self.out_channels,
+                                (self.out_channels, self.in_channels, *self.kernel_size),
+                                initialisers.generator(seed), dtype)
+        self.W = Tensor(weights.data.transpose(1, 0, 2, 3), requires_grad=True, name="W")
+        self.b = Tensor(np.zeros(self.out_channels, dtype=dtype), requires_grad=True, name="b") if bias else None
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        return F.conv_transpose2d(x, self.W, self.b, self.stride, self.padding)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}" + ("" if self.b is not None else ", bias=False"))
+
+
+def _positive(size, label: str) -> int:
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"{label} must be a positive whole number; got {size!r}")
+    return int(size)
+
+
+class _Pooling(Module):
+    function = None
+
+    def __init__(self, kernel_size, stride=None, padding=0, name: str | None = None):
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        return self.function(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+
+
+class MaxPool2d(_Pooling):
+    """Max pooling over kh x kw windows of each channel (see `functional.max_pool2d`)."""
+
+    function = staticmethod(F.max_pool2d)
+
+
+class AvgPool2d(_Pooling):
+    """Average pooling over kh x kw windows of each channel, padding counted as zeros."""
+
+    function = staticmethod(F.avg_pool2d)
+
+
+# ---- regularisation (ch. 6) -----------------------------------------------------------
+class Dropout(Module):
+    """Inverted dropout in training mode (kept units scaled by 1 / (1 - p)), the identity in eval mode.
+
+    `seed` gives the masks a generator of their own; by default they come from nn's
+    generator (`nn.manual_seed`).
+    """
+
+    def __init__(self, p: float = 0.5, seed=None, name: str | None = None):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout probability p must lie in [0, 1]; got {p}")
+        self.p = p
+        self._rng = None if seed is None else initialisers.generator(seed)
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        return F.dropout(x, self.p, self.training, self._rng)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    """Learnt weight (ones) and bias (zeros) per channel; running_mean and running_var as buffers."""
+
+    expected_dims = ()
+
+    def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float64,
+                 name: str | None = None):
+        self.num_features = _positive(num_features, "num_features")
+        self.momentum, self.eps = momentum, eps
+        self.weight = Tensor(np.ones(num_features, dtype=dtype), requires_grad=True, name="weight")
+        self.bias = Tensor(np.zeros(num_features, dtype=dtype), requires_grad=True, name="bias")
+        self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+        self.name = name
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
+            layouts = " or ".join(["(N, C)", "(N, C, L)", "(N, C, H, W)"][d - 2] for d in self.expected_dims)
+            raise ShapeError(f"{self.name or type(self).__name__}({self.num_features}) expects inputs {layouts} "
+                             f"with C = {self.num_features}; got shape {x.shape}")
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                            self.momentum, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_features}, momentum={self.momentum}, eps={self.eps}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of features (N, C) or sequences (N, C, L), per channel C (ch. 6)."""
+
+    expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of images (N, C, H, W), per channel C (ch. 6)."""
+
+    expected_dims = (4,)
 
 
 # ---- containers ---------------------------------------------------------------

@@ -4,6 +4,10 @@ A module finds its parameters by looking at its own attributes: a leaf `Tensor`
 with `requires_grad=True`, a leaf `Value`, another `Module`, or a list/tuple of
 those. Names are dotted paths to them (`layers.0.W`, `neurons.3.w.1`), as in
 PyTorch, so `state_dict()` keys say where each number lives.
+
+Buffers are numbers a module keeps and saves that are not learnt by gradient descent
+(BatchNorm's running mean and variance): `register_buffer` declares them, and
+`state_dict`, `load_state_dict`, `save` and `load` keep them beside the parameters.
 """
 from __future__ import annotations
 
@@ -100,6 +104,23 @@ class Module:
         """How many numbers the parameters hold (a `Value` counts one)."""
         return sum(int(np.size(p.data)) for p in self.parameters())
 
+    def register_buffer(self, name: str, array) -> None:
+        """Keep `array` as the Tensor attribute `name`, saved in the state dict but not trained (as PyTorch)."""
+        self.__dict__.setdefault("_buffer_names", [])
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        setattr(self, name, Tensor(np.array(array), name=name))
+
+    def named_buffers(self, prefix: str = ""):
+        """(dotted name, buffer Tensor) for every buffer of this module and the modules inside it."""
+        for module_name, module in self.named_modules(prefix):
+            for name in getattr(module, "_buffer_names", ()):
+                yield (f"{module_name}.{name}" if module_name else name), getattr(module, name)
+
+    def num_buffer_elements(self) -> int:
+        """How many numbers the buffers hold (Keras' "non-trainable params")."""
+        return sum(int(b.size) for _, b in self.named_buffers())
+
     # ---- training helpers ---------------------------------------------------
     def zero_grad(self) -> None:
         """Clear the gradients of all parameters (None for tensors, 0.0 for values)."""
@@ -118,19 +139,30 @@ class Module:
 
     # ---- saving and loading -------------------------------------------------
     def state_dict(self) -> dict:
-        """A copy of every parameter as a NumPy array, keyed by its dotted name."""
-        return {name: np.array(p.data) for name, p in self.named_parameters()}
+        """A copy of every parameter and buffer as a NumPy array, keyed by its dotted name."""
+        return {name: np.array(p.data) for name, p in self._named_state()}
+
+    def _named_state(self):
+        yield from self.named_parameters()
+        yield from self.named_buffers()
 
     def load_state_dict(self, state: dict) -> None:
-        """Copy arrays into the parameters of the same names.
+        """Copy arrays into the parameters and buffers of the same names.
 
         Every key and shape is checked before anything changes: on a missing or
         unexpected key, a shape mismatch or non-numeric data the model is left
         exactly as it was and the error names what is wrong.
         """
-        own = dict(self.named_parameters())
+        own = dict(self._named_state())
         missing = [name for name in own if name not in state]
         unexpected = [name for name in state if name not in own]
+        buffers = dict(self.named_buffers())
+        if missing and not unexpected and all(name in buffers for name in missing):
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: the state dict has every parameter but not the buffers "
+                f"{missing} (running statistics, which are saved since buffers were added): without them the "
+                "model would predict with fresh statistics; save the trained model again and load that file"
+            )
         if missing or unexpected:
             raise KeyError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected} "

@@ -90,11 +90,17 @@ class KerasStyleTraining:
         shapes = ["?"] * len(self.layers)
         if input_shape is not None:
             dtype = next((p.dtype for p in self.parameters() if isinstance(p, Tensor)), np.float64)
-            with no_grad():
-                x = Tensor(np.zeros((1, *input_shape), dtype=dtype))
-                for position, layer in enumerate(self.layers):
-                    x = layer(x)
-                    shapes[position] = _format_shape(("None", *x.shape[1:]))
+            modes = [(module, module.training) for module in self.modules()]
+            self.eval()  # the sample must not move BatchNorm's running statistics or draw dropout masks
+            try:
+                with no_grad():
+                    x = Tensor(np.zeros((1, *input_shape), dtype=dtype))
+                    for position, layer in enumerate(self.layers):
+                        x = layer(x)
+                        shapes[position] = _format_shape(("None", *x.shape[1:]))
+            finally:
+                for module, training in modes:
+                    module.training = training
         widths = (29, 26, 12)
         rule, double_rule = "_" * sum(widths), "=" * sum(widths)
 
@@ -102,13 +108,14 @@ class KerasStyleTraining:
             return "".join(f"{cell:<{width}}" for cell, width in zip(cells, widths)).rstrip()
 
         lines = [f'Model: "{self.name}"', rule, row(" Layer (type)", "Output Shape", "Param #"), double_rule]
-        total = 0
+        trainable = frozen = 0
         for layer, shape in zip(self.layers, shapes):
-            count = layer.num_parameters()
-            total += count
-            lines.append(row(f" {layer.name} ({type(layer).__name__})", shape, f"{count:,}"))
-        lines += [double_rule, f"Total params: {total:,}", f"Trainable params: {total:,}",
-                  "Non-trainable params: 0", rule]
+            # As Keras counts them: buffers (BatchNorm's running statistics) are non-trainable params.
+            layer_trainable, layer_frozen = layer.num_parameters(), layer.num_buffer_elements()
+            trainable, frozen = trainable + layer_trainable, frozen + layer_frozen
+            lines.append(row(f" {layer.name} ({type(layer).__name__})", shape, f"{layer_trainable + layer_frozen:,}"))
+        lines += [double_rule, f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {frozen:,}", rule]
         text = "\n".join(lines)
         if print_fn is None:
             return text

@@ -452,6 +452,76 @@ def loss_cases() -> list:
     ]
 
 
+# ---- convolution, pooling, dropout, batch norm (ch. 6-7) -----------------------------------------
+IMAGES = (2, 3, 6, 5)
+STRIDES_AND_PADDINGS = ((1, 0), (2, 1), ((2, 1), (1, 0)), (3, 2))
+#: Ties, zeros, -inf and a lone nan inside 2x2 windows: PyTorch routes each window's gradient to one element.
+POOL_SPECIAL = np.array([[[[1.0, 1.0, 0.0, 0.0], [1.0, 0.5, 0.0, 0.0], [-inf, -inf, 2.0, nan],
+                           [-inf, -inf, 2.0, 2.0]]]])
+RUNNING_MEAN, RUNNING_VAR = np.array([0.5, -1.0, 0.0]), np.array([2.0, 0.5, 1.0])
+
+
+def dropout_reference(torch, x, p=0.5, seed=0):
+    """The same mask as ours (drawn from a NumPy generator of that seed), applied in torch."""
+    keep = np.random.default_rng(seed).random(tuple(x.shape)) >= p
+    return x * torch.from_numpy(keep / (1.0 - p)).to(x.dtype)
+
+
+def convolution_cases() -> list:
+    cases = []
+    for stride, padding in STRIDES_AND_PADDINGS:
+        at = f"stride={stride},padding={padding}"
+        cases += [
+            Case("F.conv2d", lambda x, W, b, s=stride, p=padding: F.conv2d(x, W, b, s, p),
+                 fixed(IMAGES, (4, 3, 3, 2), (4,)), lambda torch, x, W, b, s=stride, p=padding:
+                 _F(torch).conv2d(x, W, b, s, p), variant=at),
+            Case("F.conv_transpose2d", lambda x, W, b, s=stride, p=padding: F.conv_transpose2d(x, W, b, s, p),
+                 fixed(IMAGES, (3, 4, 3, 2), (4,)), lambda torch, x, W, b, s=stride, p=padding:
+                 _F(torch).conv_transpose2d(x, W, b, s, p), variant=at),
+            Case("F.im2col", lambda x, s=stride, p=padding: F.im2col(x, 3, 2, s, p), fixed(IMAGES),
+                 lambda torch, x, s=stride, p=padding: _F(torch).unfold(x, (3, 2), padding=p, stride=s)
+                 .transpose(1, 2).reshape(-1, 3 * 3 * 2), variant=at),
+        ]
+        rows, cols = [(size + 2 * pad - kernel) // step + 1 for size, kernel, step, pad in
+                      zip(IMAGES[2:], (3, 2), F._pair(stride, "", 1), F._pair(padding, "", 0))]
+        cases.append(Case(
+            "F.col2im", lambda c, s=stride, p=padding: F.col2im(c, IMAGES, 3, 2, s, p),
+            fixed((IMAGES[0] * rows * cols, 3 * 3 * 2)),
+            lambda torch, c, s=stride, p=padding, n=rows * cols: _F(torch).fold(
+                c.reshape(IMAGES[0], n, -1).transpose(1, 2), IMAGES[2:], (3, 2), padding=p, stride=s), variant=at))
+    cases += [
+        Case("F.conv2d", F.conv2d, fixed((2, 3, 5, 5), (4, 3, 3, 3)), lambda torch, x, W: _F(torch).conv2d(x, W),
+             variant="no_bias"),
+        Case("F.conv_transpose2d", F.conv_transpose2d, fixed((2, 3, 4, 4), (3, 2, 2, 2)),
+             lambda torch, x, W: _F(torch).conv_transpose2d(x, W), variant="no_bias"),
+    ]
+    for function in ("max_pool2d", "avg_pool2d"):
+        for kernel, stride, padding in ((2, None, 0), (3, 1, 1), ((3, 2), (2, 1), (1, 0)), (2, 3, 1)):
+            cases.append(Case(
+                f"F.{function}", lambda x, f=function, k=kernel, s=stride, p=padding: getattr(F, f)(x, k, s, p),
+                fixed(IMAGES), lambda torch, x, f=function, k=kernel, s=stride, p=padding:
+                getattr(_F(torch), f)(x, k, s, p), variant=f"kernel={kernel},stride={stride},padding={padding}",
+                special=((POOL_SPECIAL,),) if kernel == 2 and stride is None else ()))
+    return cases
+
+
+def regularisation_cases() -> list:
+    return [
+        Case("F.dropout", lambda x: F.dropout(x, 0.5, seed_or_rng=0), fixed((4, 3, 2)), dropout_reference),
+        Case("F.dropout", lambda x: F.dropout(x, 0.5, training=False), fixed((4, 3)),
+             lambda torch, x: _F(torch).dropout(x, 0.5, training=False), variant="eval"),
+        Case("F.batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+             fixed((4, 3, 2, 2), (3,), (3,)), lambda torch, x, w, b: _F(torch).batch_norm(x, None, None, w, b, True),
+             variant="training"),
+        Case("F.batch_norm", lambda x: F.batch_norm(x, None, None, training=True), fixed((5, 3)),
+             lambda torch, x: _F(torch).batch_norm(x, None, None, training=True), variant="training_no_affine"),
+        Case("F.batch_norm", lambda x, w, b: F.batch_norm(x, RUNNING_MEAN, RUNNING_VAR, w, b),
+             fixed((4, 3, 2), (3,), (3,)), lambda torch, x, w, b: _F(torch).batch_norm(
+                 x, torch.from_numpy(RUNNING_MEAN).to(x.dtype), torch.from_numpy(RUNNING_VAR).to(x.dtype), w, b),
+             variant="eval"),
+    ]
+
+
 # ---- nn's modules ----------------------------------------------------------------------------
 def _set_parameter(module, path: str, leaf) -> None:
     """Put `leaf` where `module.named_parameters()` found the parameter called `path` (e.g. layers.0.w.2)."""
@@ -509,6 +579,20 @@ def module_cases() -> list:
         module_case("nn.PReLU", nn.PReLU, [(4, 3)], lambda torch, x, w: _F(torch).prelu(x, w), variant="shared"),
         module_case("nn.Sequential", lambda: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)), [(5, 3)],
                     lambda torch, x, W1, b1, W2, b2: torch.tanh(x @ W1 + b1) @ W2 + b2),
+        module_case("nn.Conv2d", lambda: nn.Conv2d(3, 4, 3, padding=1), [IMAGES],
+                    lambda torch, x, W, b: _F(torch).conv2d(x, W, b, padding=1)),
+        module_case("nn.Conv2d", lambda: nn.Conv2d(3, 4, (3, 2), stride=2, bias=False), [IMAGES],
+                    lambda torch, x, W: _F(torch).conv2d(x, W, stride=2), variant="no_bias"),
+        module_case("nn.ConvTranspose2d", lambda: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1), [IMAGES],
+                    lambda torch, x, W, b: _F(torch).conv_transpose2d(x, W, b, 2, 1)),
+        module_case("nn.MaxPool2d", lambda: nn.MaxPool2d(2), [IMAGES], lambda torch, x: _F(torch).max_pool2d(x, 2)),
+        module_case("nn.AvgPool2d", lambda: nn.AvgPool2d(3, 1, 1), [IMAGES],
+                    lambda torch, x: _F(torch).avg_pool2d(x, 3, 1, 1)),
+        module_case("nn.Dropout", lambda: nn.Dropout(0.5, seed=0), [(4, 3)], dropout_reference),
+        module_case("nn.BatchNorm1d", lambda: nn.BatchNorm1d(3), [(5, 3)],
+                    lambda torch, x, w, b: _F(torch).batch_norm(x, None, None, w, b, True)),
+        module_case("nn.BatchNorm2d", lambda: nn.BatchNorm2d(3), [(4, 3, 2, 2)],
+                    lambda torch, x, w, b: _F(torch).batch_norm(x, None, None, w, b, True)),
         module_case("nn.Neuron", lambda: nn.Neuron(3, "tanh", seed=0), [()] * 3,
                     lambda torch, *a: torch_scalar_network(a[:3], a[3:], [(1, torch.tanh)]), scalar=True),
         module_case("nn.Layer", lambda: nn.Layer(3, 2, "tanh", seed=0), [()] * 3,
@@ -534,7 +618,8 @@ def activation_module_cases(function_cases) -> list:
 
 
 _FUNCTION_CASES = activation_cases() + softmax_cases("F.softmax", F.softmax, "softmax") \
-    + softmax_cases("F.log_softmax", F.log_softmax, "log_softmax") + linear_cases() + loss_cases()
+    + softmax_cases("F.log_softmax", F.log_softmax, "log_softmax") + linear_cases() + loss_cases() \
+    + convolution_cases() + regularisation_cases()
 CASES = tensor_cases() + value_cases() + autograd_cases() + _FUNCTION_CASES + module_cases() \
     + activation_module_cases(_FUNCTION_CASES)
 
