@@ -8,6 +8,7 @@ with g the gradient (plus weight_decay * p when weight decay is set):
 
 - SGD:      v = momentum * v + g (v = g without momentum);  p -= lr * v
 - Momentum: v = momentum * v - lr * g;  p += v                      (the book's form)
+- Nesterov: p += momentum^2 * v - (1 + momentum) * lr * g;  v = momentum * v - lr * g
 - AdaGrad:  h += g^2;  p -= lr * g / (sqrt(h) + eps)
 - RMSProp:  h = decay * h + (1 - decay) * g^2;  p -= lr * g / (sqrt(h) + eps)
 - Adam:     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
@@ -96,6 +97,27 @@ class Momentum(Optimizer):
         _move(p, -self.velocity[index])
 
 
+class Nesterov(Optimizer):
+    """Nesterov's accelerated gradient (ch. 6): momentum that looks one step ahead.
+
+    In the form the book implements (Bengio et al. 2012, arXiv:1212.0901, eq. 7), which needs only
+    the gradient at the current weights: p += momentum^2 * v - (1 + momentum) * lr * g, then
+    v = momentum * v - lr * g. Deliberately, p moves with the velocity *before* this step's update,
+    as in the paper and in torch.optim.SGD(nesterov=True), which it equals step for step; the
+    book's code updates v first, which puts momentum^3 where the paper has momentum^2.
+    """
+
+    def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = momentum
+        self.velocity = [_zeros_like(p) for p in self.params]
+
+    def _update(self, index, p, g):
+        velocity = self.velocity[index]
+        _move(p, (1 + self.momentum) * self.lr * g - self.momentum * self.momentum * velocity)
+        self.velocity[index] = self.momentum * velocity - self.lr * g
+
+
 class AdaGrad(Optimizer):
     """Per-element learning rates that shrink with the sum of squared gradients."""
 
@@ -146,4 +168,5 @@ class Adam(Optimizer):
         _move(p, self.lr * m_hat / (v_hat ** 0.5 + self.eps))
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad, "rmsprop": RMSProp,
+              "adam": Adam}

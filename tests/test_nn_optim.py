@@ -1,5 +1,5 @@
 """nn.optim: each optimizer against its update formula written out here and against torch.optim,
-on Tensor and on Value parameters."""
+on Tensor and on Value parameters, with and without weight decay."""
 import numpy as np
 import pytest
 
@@ -47,6 +47,12 @@ def momentum_rule(p, g, state, t):
     return p + state["v"]
 
 
+def nesterov_rule(p, g, state, t):
+    # PyTorch's spelling of Nesterov momentum (buffer of gradients, look-ahead step), not the book's.
+    state["buffer"] = 0.9 * state.get("buffer", 0.0) + g
+    return p - 0.1 * (g + 0.9 * state["buffer"])
+
+
 def adagrad_rule(p, g, state, t):
     state["h"] = state.get("h", 0.0) + g * g
     return p - 0.1 * g / (np.sqrt(state["h"]) + 1e-7)
@@ -68,6 +74,7 @@ CASES = [
     ("SGD", nn.optim.SGD, {"lr": 0.1}, sgd_rule),
     ("SGD momentum + decay", nn.optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}, sgd_momentum_decay_rule),
     ("Momentum", nn.optim.Momentum, {"lr": 0.1, "momentum": 0.9}, momentum_rule),
+    ("Nesterov", nn.optim.Nesterov, {"lr": 0.1, "momentum": 0.9}, nesterov_rule),
     ("AdaGrad", nn.optim.AdaGrad, {"lr": 0.1}, adagrad_rule),
     ("RMSProp", nn.optim.RMSProp, {"lr": 0.1}, rmsprop_rule),
     ("Adam", nn.optim.Adam, {"lr": 0.1}, adam_rule),
@@ -98,6 +105,8 @@ TORCH_CASES = [
     ("SGD momentum + decay", nn.optim.SGD, {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01},
      lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01)),
     ("Momentum", nn.optim.Momentum, {"lr": 0.05}, lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
+    ("Nesterov", nn.optim.Nesterov, {"lr": 0.05},
+     lambda torch, ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True)),
     ("AdaGrad", nn.optim.AdaGrad, {"lr": 0.05}, lambda torch, ps: torch.optim.Adagrad(ps, lr=0.05, eps=1e-7)),
     ("RMSProp", nn.optim.RMSProp, {"lr": 0.05},
      lambda torch, ps: torch.optim.RMSprop(ps, lr=0.05, alpha=0.99, eps=1e-7)),
@@ -120,6 +129,48 @@ def test_optimizer_trajectory_matches_torch_optim(name, ours_class, options, tor
         ours.step()
         theirs.zero_grad()
         (((torch.tensor(A) @ torch_w - torch.tensor(y)) ** 2).sum() + (torch_w ** 4).sum()).backward()
+        theirs.step()
+    np.testing.assert_allclose(w.data, torch_w.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_nesterov_is_the_book_formula_with_the_velocity_of_the_previous_step():
+    # The book's rule, p += m^2 v - (1 + m) lr g, with v from before this step, then v = m v - lr g.
+    p, velocity = START.copy(), np.zeros(3)
+    for ours, g in zip(run(nn.optim.Nesterov, lr=0.1, momentum=0.9), GRADIENTS):
+        p = p + 0.81 * velocity - 1.9 * 0.1 * g
+        velocity = 0.9 * velocity - 0.1 * g
+        np.testing.assert_allclose(ours, p, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(nn.optim.OPTIMIZERS))
+def test_weight_decay_adds_decay_times_the_weights_to_the_gradient(name):
+    # Every optimizer with weight_decay=wd moves as the same optimizer without it fed g + wd * p.
+    optimizer_class, decay = nn.optim.OPTIMIZERS[name], 0.05
+    decayed, plain = Tensor(START.copy(), requires_grad=True), Tensor(START.copy(), requires_grad=True)
+    with_decay, without = optimizer_class([decayed], lr=0.1, weight_decay=decay), optimizer_class([plain], lr=0.1)
+    for g in GRADIENTS:
+        decayed.grad, plain.grad = g.copy(), g + decay * plain.data
+        with_decay.step()
+        without.step()
+        np.testing.assert_allclose(decayed.data, plain.data, rtol=1e-13, atol=1e-15)
+    assert not np.allclose(decayed.data, run(optimizer_class, lr=0.1)[-1])  # the decay did change the path
+
+
+@pytest.mark.parametrize("name, ours_class, options, torch_factory", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
+def test_weight_decay_matches_torch_optim(name, ours_class, options, torch_factory, torch):
+    rng = np.random.default_rng(1)
+    w0, decay = rng.normal(size=3), 0.1
+    w, torch_w = Tensor(w0.copy(), requires_grad=True), torch.tensor(w0.copy(), requires_grad=True)
+    ours = ours_class([w], **{**options, "weight_decay": decay})
+    theirs = torch_factory(torch, [torch_w])
+    for group in theirs.param_groups:
+        group["weight_decay"] = decay
+    for _ in range(10):
+        ours.zero_grad()
+        (w ** 3).sum().backward()
+        ours.step()
+        theirs.zero_grad()
+        (torch_w ** 3).sum().backward()
         theirs.step()
     np.testing.assert_allclose(w.data, torch_w.detach().numpy(), rtol=1e-10, atol=1e-12)
 
