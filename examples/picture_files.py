@@ -34,3 +34,9 @@ def save_backprop_steps(root, out_dir: Path, stem: str) -> None:
         print(f"steps:    {viz.render_backprop_steps(root, Path(out_dir) / f'{stem}_steps')}")
     except viz.GraphvizNotFoundError as missing_dot:
         print(missing_dot)
+
+
+def add_out_argument(parser: argparse.ArgumentParser) -> None:
+    """--out DIR for an example that also takes other arguments."""
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"folder for the pictures (default {DEFAULT_OUT})")

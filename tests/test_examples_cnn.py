@@ -1,0 +1,146 @@
+"""The chapter 6-8 examples on the book's data (../shared/data): each example's `main()` figures against
+the book's findings or an independent computation, on small subsets so each takes seconds; the
+SimpleConvNet recipe on the full 8,000/2,000 split is marked slow."""
+import html
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import ch6_batch_norm  # noqa: E402
+import ch6_hyperparameters  # noqa: E402
+import ch6_optimizers  # noqa: E402
+import ch6_regularization  # noqa: E402
+import ch6_weight_init  # noqa: E402
+import ch7_simple_convnet  # noqa: E402
+import ch8_deep_convnet  # noqa: E402
+import cnn_graph  # noqa: E402
+from viz_support import PNG_SIGNATURE, require_dot, require_matplotlib  # noqa: E402
+
+from autograd import numerical_grad  # noqa: E402
+
+
+@pytest.fixture
+def plotting():
+    require_matplotlib()
+
+
+def _args(shared_data, out, *more) -> list:
+    return ["--data", str(shared_data), "--out", str(out), *more]
+
+
+def test_optimizers_sgd_learns_slowest(shared_data, tmp_path, plotting):
+    figures = ch6_optimizers.main(_args(shared_data, tmp_path, "--iters", "200", "--train-size", "2000"))
+    final = figures["final_loss"]
+    assert all(len(loss) == 200 for loss in figures["losses"].values())
+    for name in ("Momentum", "AdaGrad", "Adam"):  # the book's figure 6-9: all three well below SGD
+        assert final[name] < 0.5 * final["SGD"], final
+    assert final["SGD"] < figures["losses"]["SGD"][:20].mean()  # SGD does learn, slowly
+    assert (tmp_path / "optimizers.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_weight_init_histograms_as_the_book_and_the_variance_argument_says(tmp_path, plotting):
+    figures = ch6_weight_init.main(["--out", str(tmp_path)])
+    sigmoid, relu = figures["sigmoid"], figures["relu"]
+    assert min(sigmoid["std 1"]["saturated"]) > 0.4  # piled up at 0 and 1 in every layer
+    assert max(sigmoid["std 0.01"]["std"]) < 0.03  # all near 0.5: the units say the same
+    assert max(sigmoid["Xavier"]["saturated"]) < 0.01 and min(sigmoid["Xavier"]["std"]) > 0.05
+    # Each ReLU layer scales the root mean square by std * sqrt(fan_in / 2) (half the units are cut to 0).
+    for name, std in (("std 0.01", 0.01), ("Xavier", 0.1), ("He", np.sqrt(2 / 100))):
+        rms = np.array(relu[name]["rms"])
+        expected = std * np.sqrt(100 / 2)
+        np.testing.assert_allclose(rms[1:] / rms[:-1], expected, rtol=0.2, err_msg=name)
+    for picture in ("weight_init_sigmoid.png", "weight_init_relu.png"):
+        assert (tmp_path / picture).read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_batch_norm_trains_what_small_weights_cannot(shared_data, tmp_path, plotting):
+    figures = ch6_batch_norm.main(_args(shared_data, tmp_path, "--scales", "0.01", "--epochs", "10"))
+    accuracy = figures["train_accuracy"]
+    assert len(accuracy["std 0.01, batch norm"]) == 10
+    assert accuracy["std 0.01, batch norm"][-1] > 0.9
+    assert accuracy["std 0.01, no batch norm"][-1] < 0.2  # stuck near chance, 10%
+
+
+def test_weight_decay_and_dropout_against_overfitting(shared_data, tmp_path, plotting):
+    figures = ch6_regularization.main(_args(shared_data, tmp_path, "--epochs", "100"))
+    plain, decay, dropout = figures["plain"], figures["weight decay"], figures["dropout"]
+    assert plain["train_accuracy"] > 0.97 and plain["gap"] > 0.15  # 300 images learnt by heart: overfitting
+    assert decay["gap"] < plain["gap"] - 0.03 and decay["train_accuracy"] < plain["train_accuracy"]
+    assert dropout["gap"] < plain["gap"] and dropout["train_accuracy"] < plain["train_accuracy"]
+
+
+def test_random_search_finds_the_learning_rate_matters(shared_data, tmp_path, plotting):
+    figures = ch6_hyperparameters.main(_args(shared_data, tmp_path, "--trials", "8", "--epochs", "50"))
+    trials = figures["trials"]
+    lrs = np.array([trial["lr"] for trial in trials])
+    decays = np.array([trial["weight_decay"] for trial in trials])
+    assert np.all((1e-6 <= lrs) & (lrs <= 1e-2)) and np.all((1e-8 <= decays) & (decays <= 1e-4))
+    accuracies = [trial["validation_accuracy"] for trial in trials]
+    assert accuracies == sorted(accuracies, reverse=True)
+    assert trials[0]["lr"] > 1e-3 and accuracies[0] > 0.2  # the book: good rates lie between 0.001 and 0.01
+    rank_correlation = np.corrcoef(np.argsort(np.argsort(lrs)), np.argsort(np.argsort(accuracies)))[0, 1]
+    assert rank_correlation > 0.6
+
+
+def test_simple_convnet_learns_and_its_filters_become_smooth(shared_data, tmp_path, plotting):
+    figures = ch7_simple_convnet.main(_args(shared_data, tmp_path, "--train-size", "3000", "--epochs", "3",
+                                            "--dtype", "float32"))
+    assert figures["test_accuracy"] > 0.85
+    correlation = figures["neighbour_correlation"]
+    assert abs(correlation["before"]) < 0.15 and correlation["after"] > 0.3
+    for picture in ("filters_before.png", "filters_after.png"):
+        assert (tmp_path / picture).read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_neighbour_correlation_of_known_filters():
+    smooth = np.add.outer(np.arange(5.0), np.arange(5.0))[None, None]  # a ramp: neighbours nearly equal
+    checkerboard = (-1.0) ** np.add.outer(np.arange(5), np.arange(5))[None, None]
+    assert ch7_simple_convnet.neighbour_correlation(smooth) > 0.7
+    assert ch7_simple_convnet.neighbour_correlation(checkerboard) == pytest.approx(-1.0, abs=0.01)
+
+
+@pytest.mark.slow
+def test_simple_convnet_reaches_98_percent_within_15_epochs_on_the_8000_2000_split(shared_data, tmp_path, plotting):
+    # The book's recipe, 15 epochs of Adam 0.001 (the book reports 98.2% on its own split). Here it ends at
+    # 97.95% with seeds 0 and 1, seed 0 touching 98.0% at epoch 13 (and 98.25% at epoch 19 of 20): 0.975
+    # leaves room for the last epoch's wobble of a few images out of 2,000.
+    figures = ch7_simple_convnet.main(_args(shared_data, tmp_path))
+    print(f"SimpleConvNet: test accuracy {figures['test_accuracy']:.4f} in {figures['seconds']:.0f} s")
+    assert figures["test_accuracy"] >= 0.975
+    assert max(figures["test_accuracy_by_epoch"]) >= 0.98
+
+
+def test_deep_convnet_has_the_books_shapes_and_learns(shared_data):
+    figures = ch8_deep_convnet.main(["--data", str(shared_data), "--train-size", "500", "--epochs", "1"])
+    convolutions = [(1, 16), (16, 16), (16, 32), (32, 32), (32, 64), (64, 64)]
+    expected = sum(c_in * c_out * 9 + c_out for c_in, c_out in convolutions) + (1024 * 50 + 50) + (50 * 10 + 10)
+    assert figures["parameters"] == expected
+    losses = figures["loss"]
+    assert len(losses) == 5 and np.all(np.isfinite(losses))
+    assert losses[-1] < losses[0]
+
+
+def test_cnn_graph_loss_and_gradients_agree_with_independent_numbers(tmp_path):
+    require_dot()
+    figures = cnn_graph.main(tmp_path)
+    leaves = cnn_graph.small_cnn_leaves()
+    image, W1, b1, W2, b2 = (leaves[name].data for name in ("x", "W1", "b1", "W2", "b2"))
+    # The same net with loops over every output pixel, in NumPy, as the book's formula reads.
+    conv = np.array([[[np.sum(image[0, :, i:i + 3, j:j + 3] * W1[f]) + b1[f] for j in range(4)] for i in range(4)]
+                     for f in range(2)])
+    pooled = np.maximum(conv, 0).reshape(2, 2, 2, 2, 2).max(axis=(2, 4))
+    scores = pooled.reshape(-1) @ W2 + b2
+    expected = -(scores[1] - np.log(np.exp(scores).sum()))
+    assert figures["loss"] == pytest.approx(expected, rel=1e-12)
+    for name in ("W1", "x"):
+        numerical = numerical_grad(lambda _: cnn_graph.small_cnn_loss(leaves), leaves[name])
+        np.testing.assert_allclose(figures["gradients"][name], numerical, atol=1e-7)
+    svg = html.unescape((tmp_path / "cnn_graph.svg").read_text())  # dot writes "-" as &#45;
+    for op in ("im2col", "affine", "ReLU", "max_pool2d", "softmax-CE"):
+        assert op in svg
+    assert (tmp_path / "cnn_graph.png").read_bytes()[:8] == PNG_SIGNATURE
