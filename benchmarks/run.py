@@ -31,6 +31,7 @@ SECTIONS = {
     "memory": ("benchmarks.memory:run", "default"),
     "numerical": ("benchmarks.numerical:run", "default"),
     "design": ("benchmarks.design:run", "single"),
+    "cnn": ("benchmarks.cnn:run", "default"),  # its own children set the threads: one, then the default
 }
 
 
