@@ -300,7 +300,7 @@ class Relu(Op):
 
     def backward(self, ctx, g, a, out):
         # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on.
-        return (np.where(a <= 0, 0.0, g) if _on_arrays(g) else g * ~(_array_of(a) <= 0),)
+        return (g * ~(_array_of(a) <= 0),)
 
 
 class Step(Op):
@@ -728,6 +728,52 @@ class Col2Im(Op):
         return (im2col.forward(None, g) if _on_arrays(g) else im2col(g),)
 
 
+class Unfold(Op):
+    """Every window of (N, C, H, W) as a column: (N, C * kh * kw, OH * OW), PyTorch's unfold layout.
+
+    conv2d's own im2col: W (F, C * kh * kw) @ unfold(x) is (N, F, OH * OW), already in NCHW order,
+    so the result needs no transposed copy and the ops after it read memory in order (the book's
+    row layout, Im2Col, leaves an (N, OH, OW, F) result). Its backward is Fold.
+    """
+
+    name = "unfold"
+    fresh_gradients = True
+
+    def __init__(self, kernel, stride, padding):
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, ctx, x):
+        windows = _windows(_pad_images(x, self.padding), self.kernel, self.stride)
+        batch, channels, rows, cols = windows.shape[:4]
+        return windows.transpose(0, 1, 4, 5, 2, 3).reshape((batch, -1, rows * cols))  # the one copy
+
+    def backward(self, ctx, g, x, out):
+        fold = Fold(x.shape, self.kernel, self.stride, self.padding)
+        return (fold.forward(None, g) if _on_arrays(g) else fold(g),)
+
+
+class Fold(Op):
+    """The adjoint of Unfold: columns of windows back to (N, C, H, W), overlapping windows added up."""
+
+    name = "fold"
+    fresh_gradients = True
+
+    def __init__(self, input_shape, kernel, stride, padding):
+        self.input_shape, self.kernel, self.stride, self.padding = tuple(input_shape), kernel, stride, padding
+
+    def forward(self, ctx, columns):
+        batch, channels, height, width = self.input_shape
+        padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
+        rows = conv_output_size(height, self.kernel[0], self.stride[0], self.padding[0])
+        cols = conv_output_size(width, self.kernel[1], self.stride[1], self.padding[1])
+        windows = columns.reshape((batch, channels) + self.kernel + (rows, cols)).transpose(0, 1, 4, 5, 2, 3)
+        return _crop_padding(_add_windows(windows, padded_shape, self.stride), self.padding)
+
+    def backward(self, ctx, g, columns, out):
+        unfold = Unfold(self.kernel, self.stride, self.padding)
+        return (unfold.forward(None, g) if _on_arrays(g) else unfold(g),)
+
+
 class MaxPool2d(Op):
     """The largest number of each window (padding counts as -inf): max pooling (ch. 7).
 
@@ -747,13 +793,14 @@ class MaxPool2d(Op):
         # views of a quarter of x), half the time of copying every window out for an argmax.
         positions = [windows[..., i, j] for i in range(self.kernel[0]) for j in range(self.kernel[1])]
         largest = functools.reduce(np.maximum, positions)  # np.maximum lets nan win, as max does
-        ties_and_nans = largest != largest if np.isnan(largest).any() else None
+        has_nan = np.isnan(largest).any()
+        # The chosen position is the first holding the largest (where that is nan, the first nan):
+        # count, window by window, the positions passed before it (cheap boolean passes, no argmax).
         chosen = np.zeros(largest.shape, dtype=np.uint8 if len(positions) <= 256 else np.intp)
-        for position in reversed(range(len(positions))):  # backwards, so the first match in the window stays
-            is_it = positions[position] == largest
-            if ties_and_nans is not None:  # where the largest is nan, the first nan of the window is chosen
-                is_it |= ties_and_nans & (positions[position] != positions[position])
-            np.copyto(chosen, position, where=is_it)
+        not_yet = np.ones(largest.shape, dtype=bool)
+        for candidate in positions[:-1]:
+            not_yet &= (candidate != largest) & (candidate == candidate) if has_nan else candidate != largest
+            chosen += not_yet
         ctx.saved = chosen
         return largest
 

@@ -31,6 +31,7 @@ from autograd.ops import (
     SoftmaxCrossEntropy,
     Softplus,
     Step,
+    Unfold,
     conv_output_size,
 )
 from autograd.value import _result as _value_result
@@ -406,9 +407,9 @@ def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch and the book) of images x (N, C, H, W) with
     kernels W (F, C, kh, kw) and a bias b (F,): the result is (N, F, OH, OW).
 
-    Built as the book builds it (ch. 7): im2col, one matrix product, reshapes; so its
-    gradients, of any order, come from those ops. `stride` and `padding` (zeros) are an
-    int or a pair (height, width).
+    Built as the book builds it (ch. 7): im2col (in PyTorch's unfold layout, one column per
+    window), one matrix product, reshapes; so its gradients, of any order, come from those ops.
+    `stride` and `padding` (zeros) are an int or a pair (height, width).
     """
     x, W = _tensor_only(x, "conv2d"), _tensor_only(W, "conv2d")
     _require_images("conv2d", x)
@@ -421,9 +422,11 @@ def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     b = None if b is None else _node(b)
     _require_bias("conv2d", b, filters)
     rows, cols = _require_fit("conv2d", x.shape[2:], (kernel_h, kernel_w), stride, padding)
-    col = Im2Col((kernel_h, kernel_w), stride, padding)(x)
-    y = linear(col, W.reshape(filters, -1).T, b)  # one matrix product for the whole batch
-    return y.reshape(x.shape[0], rows, cols, filters).transpose(0, 3, 1, 2)
+    # One matrix product for the whole batch; unfold's column layout gives (N, F, OH * OW), NCHW order.
+    y = W.reshape(filters, -1) @ Unfold((kernel_h, kernel_w), stride, padding)(x)
+    if b is not None:
+        y = y + b.reshape(filters, 1)
+    return y.reshape(x.shape[0], filters, rows, cols)
 
 
 def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
