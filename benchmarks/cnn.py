@@ -24,6 +24,7 @@ import numpy as np
 from .data import batches, mnist
 from .hand_numpy_cnn import SimpleConvNet, simple_conv_net_params
 from .memory import MIB, _peak_rss, _reset_peak_rss
+from .mnist import _Cycle
 
 LEARNING_RATE = 0.1
 DTYPES = ("float64", "float32")
@@ -33,18 +34,6 @@ BATCH = 100
 # pool after every second one; then affine 1024 -> 50, ReLU, dropout 0.5, affine 50 -> 10, dropout 0.5.
 DEEP_CONVOLUTIONS = ((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1))
 DEEP_HIDDEN = 50
-
-
-class _Cycle:
-    """Hands out the prepared mini-batches in turn, forever."""
-
-    def __init__(self, items):
-        self.items, self.position = items, 0
-
-    def next(self):
-        item = self.items[self.position]
-        self.position = (self.position + 1) % len(self.items)
-        return item
 
 
 def image_batches(dtype: str, count: int) -> tuple[list, str]:

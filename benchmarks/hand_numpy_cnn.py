@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .hand_numpy import SoftmaxWithLoss
+from .hand_numpy import Relu, SoftmaxWithLoss
 
 
 def output_size(size: int, kernel: int, stride: int, pad: int) -> int:
@@ -90,23 +90,6 @@ class Pooling:
         dmax[np.arange(dout.size), self.arg_max] = dout.ravel()  # only the maximum passes the gradient
         dcol = dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
         return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
-
-
-class Relu:
-    """max(x, 0) with the book's mask of the non-positive entries."""
-
-    def __init__(self):
-        self.mask = None
-
-    def forward(self, x):
-        self.mask = x <= 0
-        out = x.copy()
-        out[self.mask] = 0
-        return out
-
-    def backward(self, dout):
-        dout[self.mask] = 0
-        return dout
 
 
 class Affine:
