@@ -64,8 +64,9 @@ class Tensor:
     """An n-dimensional array node of a computational graph.
 
     `Tensor(data)` wraps `data` without copying when it already is a float array
-    (as `np.asarray` does). Integers and booleans become float64; float16/32/64
-    are kept. `requires_grad=True` marks a leaf whose gradient you want.
+    (as `np.asarray` does), in a read-only view: the tensor's numbers change only when
+    `.data` is assigned. Integers and booleans become float64; float16/32/64 are kept.
+    `requires_grad=True` marks a leaf whose gradient you want.
 
     `backward()` may be called more than once: leaves add each call's gradient
     to `.grad`, as in PyTorch; intermediate nodes show the latest call's only.
@@ -124,7 +125,9 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, numbers.Real) or (isinstance(other, np.ndarray) and other.dtype.kind in "biu"):
-            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
+            constant = np.asarray(other, dtype=self.data.dtype)  # a new array: read-only like every tensor's
+            constant.setflags(write=False)
+            return Tensor._wrap(constant)
         return Tensor(other)
 
     # ---- properties -------------------------------------------------------
