@@ -637,9 +637,9 @@ class Stack(Op):
 
 # ---- convolution and pooling (ch. 7) ----------------------------------------------------------
 # Images are NCHW (batch, channels, height, width). The book's trick (ch. 7): im2col lays every
-# kernel-sized window of the input out as one row, so a convolution is one matrix product, and
-# col2im, its adjoint, adds each row back where its window came from. Both are fused ops, each the
-# other's backward, so conv2d built from them is differentiable to any order.
+# kernel-sized window of the input out in a line, so a convolution is one matrix product, and
+# col2im, its adjoint, adds each line back where its window came from. Both are fused ops (Unfold
+# and Fold), each the other's backward, so conv2d built from them is differentiable to any order.
 def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """How many windows of `kernel` fit along an axis of `size` padded by `padding` on both sides, `stride` apart."""
     return (size + 2 * padding - kernel) // stride + 1
@@ -680,60 +680,13 @@ def _crop_padding(padded, padding):
     return padded[:, :, padding[0]:height - padding[0], padding[1]:width - padding[1]]
 
 
-class Im2Col(Op):
-    """The book's im2col (ch. 7): (N, C, H, W) -> (N * OH * OW, C * kh * kw), one row per window.
-
-    Rows are ordered (sample, output row, output column), each row (channel, kernel row,
-    kernel column), so `col @ W.reshape(F, -1).T` is a convolution. Its backward is Col2Im.
-    """
-
-    name = "im2col"
-    fresh_gradients = True
-
-    def __init__(self, kernel, stride, padding):
-        self.kernel, self.stride, self.padding = kernel, stride, padding
-
-    def forward(self, ctx, x):
-        windows = _windows(_pad_images(x, self.padding), self.kernel, self.stride)
-        batch, channels, rows, cols = windows.shape[:4]
-        return windows.transpose(0, 2, 3, 1, 4, 5).reshape((batch * rows * cols, -1))  # the one copy
-
-    def backward(self, ctx, g, x, out):
-        col2im = Col2Im(x.shape, self.kernel, self.stride, self.padding)
-        return (col2im.forward(None, g) if _on_arrays(g) else col2im(g),)
-
-
-class Col2Im(Op):
-    """The adjoint of Im2Col: rows of windows back to (N, C, H, W), overlapping windows added up.
-
-    <im2col(x), c> = <x, col2im(c)> for all x and c; its backward is Im2Col.
-    """
-
-    name = "col2im"
-    fresh_gradients = True
-
-    def __init__(self, input_shape, kernel, stride, padding):
-        self.input_shape, self.kernel, self.stride, self.padding = tuple(input_shape), kernel, stride, padding
-
-    def forward(self, ctx, col):
-        batch, channels, height, width = self.input_shape
-        padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
-        rows = conv_output_size(height, self.kernel[0], self.stride[0], self.padding[0])
-        cols = conv_output_size(width, self.kernel[1], self.stride[1], self.padding[1])
-        windows = col.reshape((batch, rows, cols, channels) + self.kernel).transpose(0, 3, 1, 2, 4, 5)
-        return _crop_padding(_add_windows(windows, padded_shape, self.stride), self.padding)
-
-    def backward(self, ctx, g, col, out):
-        im2col = Im2Col(self.kernel, self.stride, self.padding)
-        return (im2col.forward(None, g) if _on_arrays(g) else im2col(g),)
-
-
 class Unfold(Op):
-    """Every window of (N, C, H, W) as a column: (N, C * kh * kw, OH * OW), PyTorch's unfold layout.
+    """im2col: every window of (N, C, H, W) as a column, (N, C * kh * kw, OH * OW) (PyTorch's unfold).
 
-    conv2d's own im2col: W (F, C * kh * kw) @ unfold(x) is (N, F, OH * OW), already in NCHW order,
-    so the result needs no transposed copy and the ops after it read memory in order (the book's
-    row layout, Im2Col, leaves an (N, OH, OW, F) result). Its backward is Fold.
+    Columns rather than the book's rows: W (F, C * kh * kw) @ unfold(x) is (N, F, OH * OW), already
+    in NCHW order, so a convolution needs no transposed copy and the ops after it read memory in
+    order (rows would leave an (N, OH, OW, F) result). The book's row layout, `nn.functional.im2col`,
+    is a transpose of this. Its backward is Fold, the adjoint: <unfold(x), c> = <x, fold(c)>.
     """
 
     name = "unfold"
@@ -753,7 +706,8 @@ class Unfold(Op):
 
 
 class Fold(Op):
-    """The adjoint of Unfold: columns of windows back to (N, C, H, W), overlapping windows added up."""
+    """col2im: columns of windows back to (N, C, H, W), overlapping windows added up; the adjoint of
+    Unfold, and its backward is Unfold."""
 
     name = "fold"
     fresh_gradients = True

@@ -24,9 +24,8 @@ import numpy as np
 from .data import batches, mnist
 from .hand_numpy_cnn import SimpleConvNet, simple_conv_net_params
 from .memory import MIB, _peak_rss, _reset_peak_rss
-from .mnist import _Cycle
+from .mnist import LEARNING_RATE, _Cycle, numpy_stepper
 
-LEARNING_RATE = 0.1
 DTYPES = ("float64", "float32")
 BATCH = 100
 
@@ -61,13 +60,7 @@ def deep_conv_net_params(dtype: str, seed: int = 0) -> dict:
 
 # ---- the competitors: each stepper returns step() with step.weights() -> {name: array in the book's layout}
 def book_stepper(params, data):
-    net = SimpleConvNet({k: v.copy() for k, v in params.items()})
-    cycle = _Cycle(data)
-
-    def step():
-        net.sgd_step(*cycle.next(), lr=LEARNING_RATE)
-    step.weights = lambda: net.params
-    return step
+    return numpy_stepper(params, data, net_class=SimpleConvNet)
 
 
 def our_model(net: str, params: dict, dropout: bool = True):

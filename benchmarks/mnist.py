@@ -30,8 +30,9 @@ class _Cycle:
         return item
 
 
-def numpy_stepper(params, data):
-    net = TwoLayerNet({k: v.copy() for k, v in params.items()})
+def numpy_stepper(params, data, net_class=TwoLayerNet):
+    """A step of a network written by hand in NumPy (`net_class(params)` with `sgd_step(x, t, lr)`)."""
+    net = net_class({k: v.copy() for k, v in params.items()})
     cycle = _Cycle(data)
 
     def step():

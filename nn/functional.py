@@ -23,8 +23,7 @@ import numpy as np
 from autograd import ShapeError, Tensor, Value, as_tensor, numbers_of, where
 from autograd.ops import (
     Affine,
-    Col2Im,
-    Im2Col,
+    Fold,
     LogSoftmax,
     MaxPool2d,
     Softmax,
@@ -378,8 +377,9 @@ def im2col(x, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
     _require_images("im2col", x)
     kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1), _pair(stride, "stride", 1), \
         _pair(padding, "padding", 0)
-    _require_fit("im2col", x.shape[2:], kernel, stride, padding)
-    return Im2Col(kernel, stride, padding)(x)
+    rows, cols = _require_fit("im2col", x.shape[2:], kernel, stride, padding)
+    columns = Unfold(kernel, stride, padding)(x)  # (N, C * kh * kw, OH * OW): one column per window
+    return columns.transpose(0, 2, 1).reshape(x.shape[0] * rows * cols, -1)
 
 
 def col2im(col, input_shape, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
@@ -400,7 +400,8 @@ def col2im(col, input_shape, kernel_h: int, kernel_w: int, stride=1, padding=0) 
     if col.shape != expected:
         raise ShapeError(f"col2im: for images {input_shape} and a {kernel[0]}x{kernel[1]} kernel (stride {stride}, "
                          f"padding {padding}) col must have shape {expected}, as im2col makes it; got {col.shape}")
-    return Col2Im(input_shape, kernel, stride, padding)(col)
+    columns = col.reshape(input_shape[0], rows * cols, -1).transpose(0, 2, 1)  # rows back to Fold's columns
+    return Fold(input_shape, kernel, stride, padding)(columns)
 
 
 def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
@@ -450,9 +451,9 @@ def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     if out_h < 1 or out_w < 1:
         raise ShapeError(f"conv_transpose2d: images of {height}x{width} with a {kernel_h}x{kernel_w} kernel, stride "
                          f"{stride} and padding {padding} give an empty output ({out_h}x{out_w}): use less padding")
-    rows = x.transpose(0, 2, 3, 1).reshape(batch * height * width, channels)
-    col = rows @ W.reshape(channels, -1)  # each pixel's patch of every output channel
-    y = Col2Im((batch, filters, out_h, out_w), (kernel_h, kernel_w), stride, padding)(col)
+    # Each pixel's patch of every output channel, as columns: (N, F * kh * kw, H * W), then added into place.
+    columns = W.reshape(channels, -1).T @ x.reshape(batch, channels, height * width)
+    y = Fold((batch, filters, out_h, out_w), (kernel_h, kernel_w), stride, padding)(columns)
     return y if b is None else y + b.reshape(1, filters, 1, 1)
 
 
@@ -489,7 +490,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     kernel, stride, padding, (rows, cols) = _pooling_settings("avg_pool2d", x, kernel_size, stride, padding)
     batch, channels, height, width = x.shape
     one_channel = x.reshape(batch * channels, 1, height, width)  # each channel pooled on its own
-    windows = Im2Col(kernel, stride, padding)(one_channel)
+    windows = Unfold(kernel, stride, padding)(one_channel)  # (N * C, kh * kw, OH * OW)
     return windows.mean(axis=1).reshape(batch, channels, rows, cols)
 
 
