@@ -21,17 +21,14 @@ import math
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value, as_tensor, numbers_of, where
+from autograd.convolution import Fold, MaxPool2d, Unfold, conv_output_size
 from autograd.ops import (
     Affine,
-    Fold,
     LogSoftmax,
-    MaxPool2d,
     Softmax,
     SoftmaxCrossEntropy,
     Softplus,
     Step,
-    Unfold,
-    conv_output_size,
 )
 from autograd.value import _result as _value_result
 
