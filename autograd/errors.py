@@ -15,3 +15,7 @@ class GradcheckError(AssertionError):
 
 class AnomalyError(FloatingPointError):
     """Inside `detect_anomaly()`, an op's result or gradient held nan or inf."""
+
+
+class DeviceError(TypeError):
+    """Operands live in different array libraries or on different devices (NumPy and CuPy, two GPUs)."""

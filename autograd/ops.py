@@ -5,15 +5,18 @@ exponent, an index) and nothing changes it afterwards. Each call gets a `Context
 its own, which `forward` may fill and `backward` reads, as in PyTorch's
 `autograd.Function`:
 
-- `forward(ctx, *arrays) -> array` computes the result from NumPy arrays;
+- `forward(ctx, *arrays) -> array` computes the result from the inputs' arrays;
 - `backward(ctx, g, *inputs, out) -> one gradient per input` is the vector-Jacobian
   product: g is d(final)/d(out), the result is d(final)/d(input) for each input
   (None where `ctx.needs_input_grad` says nobody wants it).
 
-Backward rules are written with operators and methods that NumPy arrays and Tensors
-share (`*`, `@`, `.T`, `.sum`, `.reshape`, indexing) and the helpers below, which look
-at the type: the backward driver feeds arrays, or Tensors under `create_graph=True`,
-so the same rule also records the derivative's own graph (higher derivatives).
+Rules read as NumPy code with `xp` where NumPy code has `np`: `xp = namespace_of(a)` is
+the array library of the operands (NumPy, CuPy, PyTorch, Dask, array_api_strict; see
+backend.py), and only the Python Array API standard's functions are used (`xp.sum(x,
+axis=...)`, `xp.reshape`, `xp.permute_dims`), since a standard array has no `.sum()` method.
+The backward driver feeds arrays, or Tensors under `create_graph=True`; a Tensor's
+namespace records ops, so the same rule also builds the derivative's own graph (higher
+derivatives).
 
 Broadcasting is undone in backward by summing the gradient back to each input's shape.
 Most ops are primitives; Affine, Sigmoid, Softplus, Softmax, LogSoftmax and
@@ -22,10 +25,12 @@ The book's chapters are cited as "ch. N" (Saito, *Deep Learning from Scratch*).
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+from .backend import device_of, move, namespace_of
 from .errors import ShapeError
 
 
@@ -67,8 +72,8 @@ class Op:
 
 # ---- helpers the rules share: each takes an array or a Tensor -------------------------------
 def _on_arrays(x) -> bool:
-    """True for NumPy arrays and scalars (arithmetic on 0-d arrays gives np.float64), False for Tensors."""
-    return isinstance(x, (np.ndarray, np.generic))
+    """True for arrays of any library (and NumPy scalars), False for Tensors (a rule run under create_graph)."""
+    return not hasattr(x, "_record")
 
 
 def _array_of(x):
@@ -82,35 +87,17 @@ def _sum_to_shape(grad, shape):
         return grad
     extra = grad.ndim - len(shape)
     stretched = tuple(i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
-    return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
-
-
-def _broadcast_to(grad, shape):
-    return np.broadcast_to(grad, shape) if _on_arrays(grad) else grad.broadcast_to(shape)
-
-
-def _swap_last_two(x):
-    axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
-    return x.transpose(axes)
-
-
-def _exp(x):
-    return np.exp(x) if _on_arrays(x) else x.exp()
-
-
-def _log(x):
-    return np.log(x) if _on_arrays(x) else x.log()
+    xp = namespace_of(grad)
+    return xp.reshape(xp.sum(grad, axis=tuple(range(extra)) + stretched, keepdims=True), shape)
 
 
 def _sigmoid(x):
     return _stable_sigmoid(x) if _on_arrays(x) else x.sigmoid()
 
 
-def _where(condition, x, y):
-    """np.where for a rule: on Tensors it records the choice (for higher derivatives)."""
-    if _on_arrays(y):
-        return np.where(condition, x, y)
-    return Where(condition)(y._lift(x), y)
+def _as_numbers(mask, like):
+    """A boolean mask as 0.0/1.0 in the dtype of `like` (the standard multiplies no booleans with floats)."""
+    return namespace_of(mask).astype(mask, _array_of(like).dtype)
 
 
 def _reduced_shape(shape, axis):
@@ -121,19 +108,22 @@ def _reduced_shape(shape, axis):
     return tuple(1 if i in axes else size for i, size in enumerate(shape))
 
 
-def _stable_sigmoid(a: np.ndarray) -> np.ndarray:
+def _stable_sigmoid(a):
     """1 / (1 + exp(-a)) through exp(-|a|), which never overflows (1 / (1 + exp(1000)) would)."""
-    e = np.exp(-np.abs(a))
+    xp = namespace_of(a)
+    e = xp.exp(-xp.abs(a))
     r = 1.0 / (1.0 + e)
-    return np.where(a >= 0, r, e * r)
+    return xp.where(a >= 0, r, e * r)
 
 
 def _softmax_of(x, axis):
     """Softmax of an array or a Tensor, with the maximum subtracted so exp cannot overflow."""
-    if _array_of(x).shape[axis] == 0:  # an empty axis: nothing to normalise, and max() has no value
+    numbers = _array_of(x)
+    if numbers.shape[axis] == 0:  # an empty axis: nothing to normalise, and max() has no value
         return x * 1.0
-    e = _exp(x - _array_of(x).max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    xp = namespace_of(x)
+    e = xp.exp(x - namespace_of(numbers).max(numbers, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 # ---- elementwise arithmetic (with broadcasting) ----------------------------------------------
@@ -232,14 +222,15 @@ class Pow(Op):
     def backward(self, ctx, g, a, b, out):
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
+        xp = namespace_of(g)
         with np.errstate(divide="ignore", invalid="ignore"):  # the inf and nan at base 0 are masked out
             base_is_zero = _array_of(a) == 0
             if need_a:
                 constant_in_x = base_is_zero & (_array_of(b) == 0)
-                grad_a = _sum_to_shape(_where(constant_in_x, 0.0, g * b * a ** (b - 1)), a.shape)
+                grad_a = _sum_to_shape(xp.where(constant_in_x, 0.0, g * b * a ** (b - 1)), a.shape)
             if need_b:
                 constant_in_y = base_is_zero & (_array_of(b) >= 0)
-                grad_b = _sum_to_shape(_where(constant_in_y, 0.0, g * out * _log(a)), b.shape)
+                grad_b = _sum_to_shape(xp.where(constant_in_y, 0.0, g * out * xp.log(a)), b.shape)
         return grad_a, grad_b
 
 
@@ -249,7 +240,7 @@ class Exp(Op):
     fresh_gradients = True
 
     def forward(self, ctx, a):
-        return np.exp(a)
+        return namespace_of(a).exp(a)
 
     def backward(self, ctx, g, a, out):
         return (g * out,)
@@ -260,7 +251,7 @@ class Log(Op):
     fresh_gradients = True
 
     def forward(self, ctx, a):
-        return np.log(a)
+        return namespace_of(a).log(a)
 
     def backward(self, ctx, g, a, out):
         return (g / a,)
@@ -271,7 +262,7 @@ class Tanh(Op):
     fresh_gradients = True
 
     def forward(self, ctx, a):
-        return np.tanh(a)
+        return namespace_of(a).tanh(a)
 
     def backward(self, ctx, g, a, out):
         return (g * (1.0 - out * out),)
@@ -295,11 +286,11 @@ class Relu(Op):
     fresh_gradients = True
 
     def forward(self, ctx, a):
-        return np.maximum(a, 0.0)
+        return namespace_of(a).maximum(a, 0.0)
 
     def backward(self, ctx, g, a, out):
         # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on.
-        return (g * ~(_array_of(a) <= 0),)
+        return (g * _as_numbers(~(_array_of(a) <= 0), g),)
 
 
 class Step(Op):
@@ -313,19 +304,20 @@ class Step(Op):
     name = "step"
 
     def forward(self, ctx, a):
-        return np.heaviside(a, 0.0)  # nan stays nan
+        xp = namespace_of(a)
+        return xp.where(a > 0, 1.0, xp.where(a <= 0, 0.0, a))  # nan is neither, and stays nan
 
     def backward(self, ctx, g, a, out):
         return (g * 0.0,)
 
 
 class Softplus(Op):
-    """log(1 + exp(x)), fused for stability: exp(x) overflows at x = 1000, np.logaddexp does not."""
+    """log(1 + exp(x)), fused for stability: exp(x) overflows at x = 1000, logaddexp does not."""
 
     name = "softplus"
 
     def forward(self, ctx, a):
-        return np.logaddexp(0.0, a)
+        return namespace_of(a).logaddexp(0.0, a)
 
     def backward(self, ctx, g, a, out):
         return (g * _sigmoid(a),)  # d/dx log(1 + e^x) is the sigmoid
@@ -338,15 +330,16 @@ class Where(Op):
     fresh_gradients = True
 
     def __init__(self, condition):
-        self.condition = np.asarray(condition, dtype=bool)
+        self.condition = condition  # a boolean array of the operands' library
 
     def forward(self, ctx, a, b):
-        return np.where(self.condition, a, b)
+        return namespace_of(a, b).where(self.condition, a, b)
 
     def backward(self, ctx, g, a, b, out):
         need_a, need_b = ctx.needs_input_grad
-        return (_sum_to_shape(g * self.condition, a.shape) if need_a else None,
-                _sum_to_shape(g * ~self.condition, b.shape) if need_b else None)
+        xp = namespace_of(g)
+        return (_sum_to_shape(xp.where(self.condition, g, 0.0), a.shape) if need_a else None,
+                _sum_to_shape(xp.where(self.condition, 0.0, g), b.shape) if need_b else None)
 
 
 # ---- matrix products --------------------------------------------------------------------------
@@ -369,12 +362,13 @@ class MatMul(Op):
     def backward(self, ctx, g, a, b, out):
         need_a, need_b = ctx.needs_input_grad
         # Treat a 1-D left operand as a row and a 1-D right one as a column, as matmul does.
-        a2 = a.reshape((1, a.shape[0])) if a.ndim == 1 else a
-        b2 = b.reshape((b.shape[0], 1)) if b.ndim == 1 else b
-        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
-        grad_a = _sum_to_shape(g2 @ _swap_last_two(b2), a2.shape).reshape(a.shape) if need_a else None
-        grad_b = _sum_to_shape(_swap_last_two(a2) @ g2, b2.shape).reshape(b.shape) if need_b else None
+        xp = namespace_of(g)
+        a2 = xp.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
+        b2 = xp.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])  # shapes only: plain tuples
+        g2 = xp.reshape(g, batch + (a2.shape[-2], b2.shape[-1]))
+        grad_a = xp.reshape(_sum_to_shape(g2 @ xp.matrix_transpose(b2), a2.shape), a.shape) if need_a else None
+        grad_b = xp.reshape(_sum_to_shape(xp.matrix_transpose(a2) @ g2, b2.shape), b.shape) if need_b else None
         return grad_a, grad_b
 
 
@@ -393,10 +387,11 @@ class Affine(Op):
 
     def backward(self, ctx, g, x, W, b, out):
         need_x, need_W, need_b = ctx.needs_input_grad
-        rows = g.reshape((-1, W.shape[1]))  # every leading axis counts as a sample
+        xp = namespace_of(g)
+        rows = xp.reshape(g, (-1, W.shape[1]))  # every leading axis counts as a sample
         return (g @ W.T if need_x else None,
-                x.reshape((-1, W.shape[0])).T @ rows if need_W else None,
-                rows.sum(axis=0) if need_b else None)
+                xp.reshape(x, (-1, W.shape[0])).T @ rows if need_W else None,
+                xp.sum(rows, axis=0) if need_b else None)
 
 
 # ---- reductions -------------------------------------------------------------------------------
@@ -407,10 +402,11 @@ class Sum(Op):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, ctx, a):
-        return a.sum(axis=self.axis, keepdims=self.keepdims)
+        return namespace_of(a).sum(a, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, ctx, g, a, out):
-        return (_broadcast_to(g.reshape(_reduced_shape(a.shape, self.axis)), a.shape),)
+        xp = namespace_of(g)
+        return (xp.broadcast_to(xp.reshape(g, _reduced_shape(a.shape, self.axis)), a.shape),)
 
 
 class Max(Op):
@@ -426,13 +422,14 @@ class Max(Op):
     def forward(self, ctx, a):
         if 0 in [size for size, kept in zip(a.shape, _reduced_shape(a.shape, self.axis)) if kept == 1]:
             raise ShapeError(f"max over an axis of length 0 (shape {a.shape}, axis {self.axis}) has no value")
-        return a.max(axis=self.axis, keepdims=self.keepdims)
+        return namespace_of(a).max(a, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, ctx, g, a, out):
         kept_shape = _reduced_shape(a.shape, self.axis)
-        is_max = _array_of(a) == _array_of(out).reshape(kept_shape)
-        share = is_max / is_max.sum(axis=self.axis, keepdims=True)
-        return (_broadcast_to(g.reshape(kept_shape), a.shape) * share.astype(a.dtype, copy=False),)
+        ap, xp = namespace_of(_array_of(a)), namespace_of(g)
+        is_max = _as_numbers(_array_of(a) == ap.reshape(_array_of(out), kept_shape), a)
+        share = is_max / ap.sum(is_max, axis=self.axis, keepdims=True)
+        return (xp.broadcast_to(xp.reshape(g, kept_shape), a.shape) * share,)
 
 
 class Softmax(Op):
@@ -450,7 +447,7 @@ class Softmax(Op):
         return _softmax_of(a, self.axis)
 
     def backward(self, ctx, g, a, out):
-        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+        return (out * (g - namespace_of(g).sum(g * out, axis=self.axis, keepdims=True)),)
 
 
 class LogSoftmax(Op):
@@ -462,13 +459,15 @@ class LogSoftmax(Op):
         self.axis = axis
 
     def forward(self, ctx, a):
+        xp = namespace_of(a)
         if a.shape[self.axis] == 0:  # an empty axis: an empty result, as in NumPy and PyTorch
-            return a.copy()
-        shifted = a - a.max(axis=self.axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+            return xp.asarray(a, copy=True)
+        shifted = a - xp.max(a, axis=self.axis, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
 
     def backward(self, ctx, g, a, out):
-        return (g - _exp(out) * g.sum(axis=self.axis, keepdims=True),)
+        xp = namespace_of(g)
+        return (g - xp.exp(out) * xp.sum(g, axis=self.axis, keepdims=True),)
 
 
 class SoftmaxCrossEntropy(Op):
@@ -481,37 +480,39 @@ class SoftmaxCrossEntropy(Op):
 
     name = "softmax_cross_entropy"
 
-    def __init__(self, targets: np.ndarray, labels: bool):
-        self.targets, self.labels = targets, labels
+    def __init__(self, targets, labels: bool):
+        self.targets, self.labels = targets, labels  # in the logits' array library
 
     def forward(self, ctx, logits):
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exps = np.exp(shifted)
-        totals = exps.sum(axis=1, keepdims=True)
+        xp = namespace_of(logits, self.targets)
+        shifted = logits - xp.max(logits, axis=1, keepdims=True)
+        exps = xp.exp(shifted)
+        totals = xp.sum(exps, axis=1, keepdims=True)
         ctx.saved = exps / totals  # the softmax, kept for backward as the book's layer keeps y
-        log_probabilities = shifted - np.log(totals)
+        log_probabilities = shifted - xp.log(totals)
         batch = logits.shape[0]
-        if self.labels:
-            picked = log_probabilities[np.arange(batch), self.targets]
-            return np.asarray(-picked.sum() / batch, dtype=logits.dtype)
-        return np.asarray(-(self.targets * log_probabilities).sum() / batch, dtype=logits.dtype)
+        if self.labels and xp is np:  # NumPy picks each row's label directly, with no one-hot to build
+            return np.asarray(-log_probabilities[np.arange(batch), self.targets].sum() / batch, dtype=logits.dtype)
+        targets = self._one_hot(logits) if self.labels else self.targets
+        return xp.asarray(-xp.sum(targets * log_probabilities) / batch, dtype=logits.dtype)
 
     def backward(self, ctx, g, logits, out):
         batch = logits.shape[0]
-        if self.labels and _on_arrays(logits):
+        if self.labels and type(logits) is np.ndarray:
             # The book's (y - t) / N from the kept softmax, without building a one-hot (a quarter of the time).
             grad = ctx.saved * (g / batch)
             grad[np.arange(batch), self.targets] -= g / batch
             return (grad,)
         probabilities = _softmax_of(logits, axis=1)  # under create_graph: recomputed, so it is a graph too
-        if self.labels:
-            one_hot = np.zeros(logits.shape, dtype=_array_of(logits).dtype)
-            one_hot[np.arange(batch), self.targets] = 1.0
-        else:
-            one_hot = self.targets
+        targets = self._one_hot(_array_of(logits)) if self.labels else self.targets
         # (y * sum(t) - t) / N; it is (y - t) / N as the book says when each row of t sums to 1.
-        row_mass = one_hot.sum(axis=1, keepdims=True)
-        return (g * (probabilities * row_mass - one_hot) * (1.0 / batch),)
+        row_mass = namespace_of(targets).sum(targets, axis=1, keepdims=True)
+        return (g * (probabilities * row_mass - targets) * (1.0 / batch),)
+
+    def _one_hot(self, logits):
+        xp = namespace_of(logits)
+        classes = xp.arange(logits.shape[1], device=device_of(logits))
+        return xp.astype(self.targets[:, None] == classes, logits.dtype)
 
 
 # ---- shape ------------------------------------------------------------------------------------
@@ -522,26 +523,28 @@ class Reshape(Op):
         self.shape = shape
 
     def forward(self, ctx, a):
-        return a.reshape(self.shape)
+        return namespace_of(a).reshape(a, self.shape)
 
     def backward(self, ctx, g, a, out):
-        return (g.reshape(a.shape),)
+        return (namespace_of(g).reshape(g, a.shape),)
 
 
 class Transpose(Op):
     name = "transpose"
 
     def __init__(self, axes=None):
-        self.axes = axes
+        self.axes = axes  # None reverses the axes, as NumPy's .T
 
     def forward(self, ctx, a):
-        return a.transpose(self.axes)
+        return namespace_of(a).permute_dims(a, self._permutation(a.ndim))
 
     def backward(self, ctx, g, a, out):
-        if self.axes is None:
-            return (g.transpose(),)
-        # Undo with the inverse permutation; negative axes first made positive, or argsort would not invert them.
-        return (g.transpose(tuple(np.argsort([axis % g.ndim for axis in self.axes]).tolist())),)
+        # Undo with the inverse permutation; negative axes first made positive, or sorting would not invert them.
+        permutation = self._permutation(g.ndim)
+        return (namespace_of(g).permute_dims(g, tuple(sorted(range(g.ndim), key=permutation.__getitem__))),)
+
+    def _permutation(self, ndim: int) -> tuple:
+        return tuple(reversed(range(ndim))) if self.axes is None else tuple(axis % ndim for axis in self.axes)
 
 
 class BroadcastTo(Op):
@@ -551,7 +554,7 @@ class BroadcastTo(Op):
         self.shape = shape
 
     def forward(self, ctx, a):
-        return np.broadcast_to(a, self.shape)
+        return namespace_of(a).broadcast_to(a, self.shape)
 
     def backward(self, ctx, g, a, out):
         return (_sum_to_shape(g, a.shape),)
@@ -583,12 +586,21 @@ class ScatterAdd(Op):
         self.index, self.shape = index, shape
 
     def forward(self, ctx, g):
-        result = np.zeros(self.shape, dtype=g.dtype)
+        xp, device = namespace_of(g), device_of(g)
         if _is_basic_index(self.index):
+            result = xp.zeros(self.shape, dtype=g.dtype, device=device)
             result[self.index] = g  # slices and integers never repeat an element: plain assignment
-        else:
+            return result
+        if xp is np:
+            result = np.zeros(self.shape, dtype=g.dtype)
             np.add.at(result, self.index, g)  # integer arrays may repeat: y[[0, 0]] sends two gradients to y[0]
-        return result
+            return result
+        # The standard has no scatter-add: a one-hot matrix of where each entry of g goes adds repeats up
+        # (memory: entries x elements, so fine for the index sizes a gradient check uses, not for embeddings).
+        size = math.prod(self.shape)
+        destinations = xp.reshape(xp.reshape(xp.arange(size, device=device), self.shape)[self.index], (-1, 1))
+        one_hot = xp.astype(destinations == xp.arange(size, device=device), g.dtype)
+        return xp.reshape(xp.reshape(g, (1, -1)) @ one_hot, self.shape)
 
     def backward(self, ctx, g, a, out):
         return (g[self.index],)
@@ -606,7 +618,7 @@ class Concatenate(Op):
         self.axis = axis
 
     def forward(self, ctx, *arrays):
-        return np.concatenate(arrays, axis=self.axis)
+        return namespace_of(*arrays).concat(arrays, axis=self.axis)
 
     def backward(self, ctx, g, *inputs_and_out):
         inputs = inputs_and_out[:-1]
@@ -626,9 +638,28 @@ class Stack(Op):
         self.axis = axis
 
     def forward(self, ctx, *arrays):
-        return np.stack(arrays, axis=self.axis)
+        return namespace_of(*arrays).stack(arrays, axis=self.axis)
 
     def backward(self, ctx, g, *inputs_and_out):
         axis = self.axis % g.ndim
         return tuple(g[(slice(None),) * axis + (i,)] if needed else None
                      for i, needed in enumerate(ctx.needs_input_grad))
+
+
+# ---- between array libraries ------------------------------------------------------------------
+class To(Op):
+    """A copy in another array library or on another device (`Tensor.to`): the one way across, since no
+    op moves numbers by itself. Its gradient is the same copy the other way."""
+
+    name = "to"
+
+    def __init__(self, target, device=None):
+        self.target, self.device = target, device
+
+    def forward(self, ctx, a):
+        return move(a, self.target, self.device)
+
+    def backward(self, ctx, g, a, out):
+        home = _array_of(a)
+        back = To(namespace_of(home), device_of(home))
+        return (back.forward(None, g) if _on_arrays(g) else back(g),)

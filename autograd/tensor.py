@@ -1,4 +1,4 @@
-"""`Tensor`: a NumPy array that remembers how it was computed, and the backward driver.
+"""`Tensor`: an array that remembers how it was computed, and the backward driver.
 
 The ops themselves (each one's forward and backward side by side) are in `ops.py`;
 this file holds the node: how a call of an op is recorded, how `backward()` walks
@@ -6,10 +6,15 @@ the graph in reverse topological order applying each op's rule (the chain rule),
 the checks around it. Gradients are computed only for inputs that need them: a batch
 of data never gets a gradient unless it asked for one.
 
-A tensor's array is read-only, so no write can change what a recorded graph saved for
+The array is NumPy's by default, or of any library that follows the Python Array API
+standard (CuPy, PyTorch, Dask, array_api_strict: see backend.py); a tensor's ops run in
+its array's library, and `t.to(...)` moves it to another.
+
+A tensor's NumPy array is read-only, so no write can change what a recorded graph saved for
 backward: `t.data[0] = 1` raises NumPy's "assignment destination is read-only". New
 numbers come in through `t.data = array`, which counts as a change (the version goes
 up), and backward refuses a graph whose inputs or outputs changed after it was recorded.
+(Other libraries' arrays have no read-only flag: there only `t.data = ...` is detected.)
 
 Floating-point faults follow NumPy (IEEE): log(0) = -inf, 0/0 = nan, with NumPy's
 RuntimeWarning.
@@ -22,7 +27,9 @@ import numbers
 
 import numpy as np
 
-from .errors import AnomalyError, BackwardError, ShapeError
+from . import backend
+from .backend import device_of, namespace_of
+from .errors import AnomalyError, BackwardError, DeviceError, ShapeError
 from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 from .ops import (
     Add,
@@ -47,6 +54,7 @@ from .ops import (
     Sub,
     Sum,
     Tanh,
+    To,
     Transpose,
     Where,
     _reduced_shape,
@@ -54,6 +62,7 @@ from .ops import (
 from .value import Value
 
 _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
+_FLOAT_DTYPE_NAMES = ("float16", "float32", "float64")
 
 
 # ---- the Tensor -----------------------------------------------------------
@@ -66,7 +75,8 @@ class Tensor:
     `Tensor(data)` wraps `data` without copying when it already is a float array
     (as `np.asarray` does), in a read-only view: the tensor's numbers change only when
     `.data` is assigned. Integers and booleans become float64; float16/32/64 are kept.
-    `requires_grad=True` marks a leaf whose gradient you want.
+    An array of another Array API library (CuPy, PyTorch, Dask, array_api_strict) stays
+    in that library, on its device. `requires_grad=True` marks a leaf whose gradient you want.
 
     `backward()` may be called more than once: leaves add each call's gradient
     to `.grad`, as in PyTorch; intermediate nodes show the latest call's only.
@@ -102,16 +112,23 @@ class Tensor:
         (its inputs, the op and the call's Context) while grad is enabled and an input wants a gradient."""
         needs = tuple([t.requires_grad for t in inputs]) if _grad_enabled.get() else ()
         ctx = Context(needs, tuple([t._version for t in inputs]) if True in needs else ())
+        arrays = [t._data for t in inputs]
+        for array in arrays:
+            if type(array) is not np.ndarray:
+                namespace_of(*arrays)  # raises DeviceError when inputs live in different libraries or devices
+                break
         try:
-            data = op.forward(ctx, *[t._data for t in inputs])
-        except ShapeError:
+            data = op.forward(ctx, *arrays)
+        except (ShapeError, DeviceError):
             raise
         except ValueError as err:
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ShapeError(f"{type(op).__name__} ('{op.name}') cannot take inputs of shapes {shapes}: {err}") from err
-        if type(data) is not np.ndarray:  # full reductions and scalar indexing give NumPy scalars; keep .data an array
+        if type(data) is np.ndarray:
+            data.setflags(write=False)  # what a graph saved for backward cannot be changed behind its back
+        elif isinstance(data, np.generic):  # full reductions and scalar indexing give NumPy scalars
             data = np.asarray(data)
-        data.setflags(write=False)  # what a graph saved for backward cannot be changed behind its back
+            data.setflags(write=False)
         if _anomaly_mode.get():
             _check_finite(data, op, inputs, "forward result")
         out = Tensor._wrap(data)
@@ -124,11 +141,26 @@ class Tensor:
         """Wrap a number or array as a constant in this tensor's dtype (so float32 stays float32)."""
         if isinstance(other, Tensor):
             return other
+        if type(self._data) is not np.ndarray:
+            return self._lift_into_namespace(other)
         if isinstance(other, numbers.Real) or (isinstance(other, np.ndarray) and other.dtype.kind in "biu"):
             constant = np.asarray(other, dtype=self.data.dtype)  # a new array: read-only like every tensor's
             constant.setflags(write=False)
             return Tensor._wrap(constant)
         return Tensor(other)
+
+    def _lift_into_namespace(self, other) -> "Tensor":
+        """A number, list or integer array of this tensor's library as a constant in its dtype, on its device."""
+        xp = namespace_of(self._data)
+        if isinstance(other, (numbers.Real, list, tuple)):
+            return Tensor._wrap(xp.asarray(other, dtype=self.dtype, device=self.device))
+        if namespace_of(self._data, other) is xp and not xp.isdtype(other.dtype, "real floating"):
+            return Tensor._wrap(xp.astype(other, self.dtype))
+        return Tensor(other)  # an array of another library: the op then says where each one lives
+
+    def __array_namespace__(self, api_version=None):
+        """The Array API functions the ops' rules call, recording ops on Tensors (see TensorFunctions)."""
+        return TensorFunctions
 
     # ---- properties -------------------------------------------------------
     @property
@@ -164,11 +196,18 @@ class Tensor:
         return self._data.dtype
 
     @property
+    def device(self):
+        """Where the numbers live: "cpu" for NumPy, else the array library's device (a GPU for CuPy)."""
+        return device_of(self._data)
+
+    @property
     def T(self) -> "Tensor":
         return Transpose()(self)
 
     def __len__(self):
-        return len(self.data)
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
 
     # ---- arithmetic -------------------------------------------------------
     def __add__(self, other):
@@ -257,7 +296,7 @@ class Tensor:
         A Tensor in the index is read as integer positions; masks must be NumPy bool
         arrays, since a Tensor holds floats and True/False would become 1/0.
         """
-        return GetItem(_plain_index(index))(self)
+        return GetItem(_plain_index(index, self._data))(self)
 
     # ---- conversion -------------------------------------------------------
     def detach(self) -> "Tensor":
@@ -265,13 +304,25 @@ class Tensor:
         return Tensor._wrap(self.data)
 
     def numpy(self) -> np.ndarray:
-        """The array itself, read-only (`np.array(t.numpy())` for a copy you can write to)."""
-        return self.data
+        """The numbers as a NumPy array: for a NumPy tensor the array itself, read-only (`np.array(t.numpy())`
+        for a copy you can write to); for other libraries a copy on the host (Dask computes it)."""
+        return self.data if type(self._data) is np.ndarray else backend.to_numpy(self._data)
+
+    def to(self, target, device=None) -> "Tensor":
+        """This tensor in another array library or on another device, as a differentiable copy: `t.to("cuda")`
+        (CuPy), `t.to("torch", device="cuda:0")`, `t.to(dask.array)`, `t.to("numpy")` back to the host.
+
+        Gradients flow back through it to the original library; a tensor already there is returned as it is.
+        """
+        xp = backend.resolve(target)
+        if xp is namespace_of(self._data) and (device is None or str(device) == str(self.device)):
+            return self
+        return To(target, device)(self)
 
     def item(self) -> float:
-        if self.data.size != 1:
+        if math.prod(self.shape) != 1:
             raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
-        return float(self.data.reshape(()))
+        return float(namespace_of(self._data).reshape(self._data, ()))
 
     def __float__(self):
         return self.item()
@@ -310,9 +361,11 @@ class Tensor:
                     f"backward() without grad works only for a single-element output; this one{_called(self)} "
                     f"has shape {self.shape}: reduce it first (e.g. .sum()) or pass grad of shape {self.shape}"
                 )
-            grad = np.ones_like(self.data)
+            grad = namespace_of(self._data).ones_like(self._data)
         elif not (create_graph and isinstance(grad, Tensor)):
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            grad = self._lift(grad.data if isinstance(grad, Tensor) else grad)._data
+            if grad.dtype != self.dtype:
+                grad = namespace_of(grad).astype(grad, self.dtype)
         if grad.shape != self.shape:
             raise BackwardError(
                 f"backward(grad) needs grad of the output's shape {self.shape}; got shape {grad.shape}"
@@ -320,9 +373,13 @@ class Tensor:
         return Tensor._wrap(grad) if create_graph and not isinstance(grad, Tensor) else grad
 
     def __repr__(self):
-        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, prefix="Tensor(")
+        if type(self._data) is not np.ndarray and backend.compat.is_lazy_array(self._data):
+            body = repr(self._data)  # a Dask array is not computed just to be shown
+        else:
+            body = np.array2string(self.numpy(), precision=4, separator=", ", threshold=20, prefix="Tensor(")
         extras = "".join([
-            f", dtype={self.dtype}" if self.dtype != np.float64 else "",
+            f", device={self.device!r}" if type(self._data) is not np.ndarray else "",
+            f", dtype={_dtype_name(self.dtype)}" if _dtype_name(self.dtype) != "float64" else "",
             ", requires_grad=True" if self.requires_grad else "",
             f", name={self.name!r}" if self.name else "",
         ])
@@ -338,7 +395,7 @@ def _send_gradient_to_parents(node: Tensor, create_graph: bool) -> None:
     if _anomaly_mode.get():
         for parent_grad in parent_grads:
             if parent_grad is not None:
-                array = parent_grad if isinstance(parent_grad, np.ndarray) else parent_grad.data
+                array = parent_grad.data if isinstance(parent_grad, Tensor) else parent_grad
                 _check_finite(array, node._op, node.parents, "backward gradients")
     owned = node._op.fresh_gradients and _all_distinct(parent_grads)
     for parent, parent_grad in zip(node.parents, parent_grads):
@@ -357,6 +414,8 @@ def _accumulate(node: Tensor, grad, owned: bool = False) -> None:
     total = grad if node.grad is None else node.grad + grad
     if isinstance(total, Tensor):  # create_graph: the gradient is a node of its own graph
         node.grad = total
+    elif type(node._data) is not np.ndarray:
+        _accumulate_other_library(node, total, grad, owned)
     elif node.parents:
         node.grad = np.asarray(total)  # arithmetic on 0-d arrays gives NumPy scalars; .grad is always an array
     elif (total is grad and not (owned and total.base is None)) or type(total) is not np.ndarray \
@@ -366,6 +425,16 @@ def _accumulate(node: Tensor, grad, owned: bool = False) -> None:
         node.grad = np.array(total, dtype=node.data.dtype)
     else:
         node.grad = total
+
+
+def _accumulate_other_library(node: Tensor, total, grad, owned: bool) -> None:
+    """_accumulate for arrays of other libraries: the same rule, told by the standard's means (no .base)."""
+    xp = namespace_of(total)
+    if total.dtype != node.dtype:
+        total = xp.astype(total, node.dtype)
+    elif not node.parents and total is grad and not owned:
+        total = xp.asarray(total, copy=True)
+    node.grad = total
 
 
 def _check_versions(node: Tensor) -> None:
@@ -386,10 +455,15 @@ def _check_versions(node: Tensor) -> None:
 
 
 def _check_finite(array, op: Op, inputs, what: str) -> None:
-    if not np.all(np.isfinite(array)):
-        found = "nan" if np.isnan(array).any() else "inf"
+    xp = namespace_of(array)
+    if not bool(xp.all(xp.isfinite(array))):
+        found = "nan" if bool(xp.any(xp.isnan(array))) else "inf"
         described = ", ".join(f"{t.shape}{_called(t)}" for t in inputs)
         raise AnomalyError(f"{type(op).__name__} ('{op.name}') gave {found} in its {what}; inputs: {described}")
+
+
+def _dtype_name(dtype) -> str:
+    return str(dtype).rsplit(".", 1)[-1]  # "float32" for NumPy, array_api_strict and torch alike
 
 
 def _called(t: Tensor) -> str:
@@ -402,23 +476,29 @@ def _normalize_axis(axis):
     return axis
 
 
-def _plain_index(index):
-    """Turn Tensors inside an index into integer arrays (a Tensor holds floats, so it cannot be a mask)."""
+def _plain_index(index, data):
+    """Turn Tensors inside an index into integer arrays (a Tensor holds floats, so it cannot be a mask),
+    in the library of the indexed `data` (an index is a constant, not data, so a NumPy one is moved)."""
     if isinstance(index, tuple):
-        return tuple(_plain_index(i) for i in index)
+        return tuple(_plain_index(i, data) for i in index)
     if isinstance(index, Tensor):
-        positions = index.data.astype(np.intp)
-        if not np.array_equal(positions, index.data):
+        xp = namespace_of(index.data)
+        positions = xp.astype(index.data, xp.int64)
+        if not bool(xp.all(positions == index.data)):
             raise IndexError(
-                f"a Tensor used as an index must hold whole numbers; got {index.data.ravel()[:6]}... "
+                f"a Tensor used as an index must hold whole numbers; got {index.numpy().ravel()[:6]}... "
                 "(for a boolean mask index with a NumPy bool array, e.g. x[x.data > 0])"
             )
-        return positions
+        index = positions
+    if isinstance(index, (np.ndarray, list)) and type(data) is not np.ndarray:
+        index = namespace_of(data).asarray(index, device=device_of(data))
     return index
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
+def _read_only(array):
     """A read-only view: the tensor's array is fixed, and the caller's own array stays writable."""
+    if type(array) is not np.ndarray:
+        return array  # other libraries have no read-only flag
     view = array.view()
     view.setflags(write=False)
     return view
@@ -434,6 +514,8 @@ def _as_float_array(data, dtype) -> np.ndarray:
             raise TypeError(f"Tensor dtype must be float16, float32 or float64; got {dtype}")
     if isinstance(data, (str, bytes)) or data is None:
         raise TypeError(f"Tensor data must be numbers; got {type(data).__name__} {data!r}")
+    if not isinstance(data, (np.ndarray, np.generic)) and backend.compat.is_array_api_obj(data):
+        return _as_float_array_of_library(data, dtype)
     try:
         array = np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as err:
@@ -448,6 +530,19 @@ def _as_float_array(data, dtype) -> np.ndarray:
         f"Tensor data must be real numbers; got an array of dtype {array.dtype} "
         f"({'complex numbers' if kind == 'c' else 'not numbers'}) from {type(data).__name__}"
     )
+
+
+def _as_float_array_of_library(array, dtype):
+    """_as_float_array for an array of another Array API library: kept there, on its device."""
+    xp = namespace_of(array)
+    if dtype is not None:
+        return xp.astype(array, getattr(xp, dtype.name))
+    if xp.isdtype(array.dtype, ("bool", "integral")):
+        return xp.astype(array, xp.float64)
+    if xp.isdtype(array.dtype, "real floating"):
+        return array
+    raise TypeError(f"Tensor data must be real numbers; got an array of dtype {array.dtype} "
+                    f"from {type(array).__name__}")
 
 
 def as_tensor(x) -> Tensor:
@@ -483,4 +578,36 @@ def where(condition, a, b) -> Tensor:
     """Elementwise `a if condition else b`; the gradient flows only to the chosen side."""
     if not isinstance(a, Tensor):  # a number takes the other side's dtype, so float32 stays float32
         a = b._lift(a) if isinstance(b, Tensor) else Tensor(a)
-    return Where(condition.data if isinstance(condition, Tensor) else condition)(a, a._lift(b))
+    b = a._lift(b)
+    if isinstance(condition, Tensor):
+        condition = condition.data != 0
+    xp = namespace_of(a.data)
+    if not hasattr(condition, "dtype") or condition.dtype != xp.bool:
+        condition = xp.asarray(condition, dtype=xp.bool, device=a.device)
+    return Where(condition)(a, b)
+
+
+class TensorFunctions:
+    """The Array API functions the ops' rules call, on Tensors: `namespace_of(tensor)` answers with this,
+    so a backward rule run under `create_graph=True` records each step and builds the derivative's graph."""
+
+    exp = staticmethod(Tensor.exp)
+    log = staticmethod(Tensor.log)
+    broadcast_to = staticmethod(Tensor.broadcast_to)
+    where = staticmethod(where)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return x.sum(axis, keepdims)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def permute_dims(x, axes):
+        return x.transpose(axes)
+
+    @staticmethod
+    def matrix_transpose(x):
+        return x.transpose(tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))

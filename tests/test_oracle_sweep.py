@@ -225,6 +225,8 @@ def tensor_cases() -> list:
         Case("Tensor.tanh", lambda x: x.tanh(), any_shape(), special=points(SPECIAL_POINTS)),
         Case("Tensor.sigmoid", lambda x: x.sigmoid(), any_shape(), special=points(SPECIAL_POINTS)),
         Case("Tensor.relu", lambda x: x.relu(), any_shape(), special=points(SPECIAL_POINTS)),
+        Case("Tensor.to", lambda x: (x.to("array_api_strict") * 2.0).to("numpy"), any_shape(),
+             theirs=lambda torch, x: x * 2.0, special=points(SPECIAL_POINTS)),  # there and back, gradients too
     ]
     for method in ("sum", "mean", "max"):
         cases += reduction_cases(method)
@@ -636,7 +638,7 @@ NOT_DIFFERENTIABLE = {
     "Tensor.item": "a Python float, outside the graph",
     "Tensor.numpy": "the raw array, outside the graph",
     "Tensor.data": METADATA, "Tensor.op": METADATA, "Tensor.shape": METADATA, "Tensor.ndim": METADATA,
-    "Tensor.size": METADATA, "Tensor.dtype": METADATA,
+    "Tensor.size": METADATA, "Tensor.dtype": METADATA, "Tensor.device": METADATA,
     "Value.backward": "computes gradients; differentiated through by every second-order check",
     "Value.__lt__": COMPARISON, "Value.__le__": COMPARISON, "Value.__gt__": COMPARISON, "Value.__ge__": COMPARISON,
     "autograd.Value": "the class; its methods and operators are enumerated one by one",
@@ -656,6 +658,7 @@ NOT_DIFFERENTIABLE = {
     "autograd.gradgradcheck": "a checker that returns True or raises",
     "autograd.ShapeError": "an exception class", "autograd.BackwardError": "an exception class",
     "autograd.GradcheckError": "an exception class", "autograd.AnomalyError": "an exception class",
+    "autograd.DeviceError": "an exception class",
     "F.accuracy": "a count of correct argmaxes (a float, no gradient)",
     "nn.Module": "the abstract base of modules",
     "nn.Perceptron": "a step-function perceptron returning 0 or 1: non-differentiable by design",

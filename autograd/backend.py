@@ -1,0 +1,129 @@
+"""Which library holds a Tensor's numbers: NumPy by default, or any array library that follows the
+Python Array API standard (CuPy on a GPU, PyTorch tensors, Dask arrays, `array_api_strict`).
+
+The ops take their functions from their operands' namespace: `xp = namespace_of(a)`, then
+`xp.exp(a)` where NumPy code writes `np.exp(a)`. NumPy arrays get `numpy` itself (one type
+check, so the default path costs nothing extra); other arrays get the namespace that
+`array-api-compat` gives them, which smooths over each library's departures from the standard.
+A Tensor (a backward rule run under `create_graph=True`) answers with its own namespace,
+whose functions record ops (see `Tensor.__array_namespace__`).
+
+Nothing moves between libraries or devices by itself: operands of two namespaces raise
+`DeviceError`, and `Tensor.to(...)` is the one way across.
+"""
+from __future__ import annotations
+
+import importlib
+
+import array_api_compat as compat
+import numpy as np
+
+from .errors import DeviceError
+
+#: The names `Tensor.to` accepts, and the module each one means ("cpu" and "cuda" are the usual ones).
+NAMESPACE_NAMES = {
+    "numpy": "numpy", "cpu": "numpy",
+    "cupy": "cupy", "cuda": "cupy", "gpu": "cupy",
+    "torch": "torch",
+    "dask": "dask.array", "dask.array": "dask.array",
+    "array_api_strict": "array_api_strict",
+}
+
+
+def is_numpy(array) -> bool:
+    return type(array) is np.ndarray or isinstance(array, (np.ndarray, np.generic))
+
+
+def namespace_of(*arrays):
+    """The Array API namespace of the arrays (Python numbers fit any); they must all share one, on one device.
+
+    >>> namespace_of(np.ones(2), 3.0) is np
+    True
+    """
+    first = arrays[0]
+    if len(arrays) == 1 and type(first) is np.ndarray:  # the default path: one check
+        return np
+    namespaces = {}
+    for array in arrays:
+        if isinstance(array, (int, float, bool)) or array is None:
+            continue
+        if is_numpy(array):
+            xp = np
+        elif hasattr(array, "_record"):  # a Tensor: its namespace records ops
+            xp = array.__array_namespace__()
+        else:
+            xp = compat.array_namespace(array)
+        namespaces.setdefault((xp, _device_key(array, xp)), array)
+    if len(namespaces) > 1:
+        (_, one), (_, other) = list(namespaces.items())[:2]
+        raise DeviceError(
+            f"these arrays live in different places: {describe(one)} and {describe(other)}; nothing is moved "
+            "silently: bring them together first with .to(...), e.g. t.to('numpy') or t.to('cuda')"
+        )
+    return next(iter(namespaces))[0] if namespaces else np
+
+
+def _device_key(array, xp):
+    if xp is np or hasattr(array, "_record"):
+        return "cpu" if xp is np else str(array.device)
+    return str(compat.device(array))
+
+
+def device_of(array):
+    """The device an array lives on: "cpu" for NumPy, else its library's device object."""
+    return "cpu" if is_numpy(array) else compat.device(array)
+
+
+def describe(array) -> str:
+    """Where an array lives, for error messages: "a numpy array on cpu", "a cupy array on <CUDA Device 0>"."""
+    if hasattr(array, "_record"):
+        return f"a Tensor over {describe(array.data)}"
+    library = type(array).__module__.split(".")[0]
+    return f"a {library} array on {device_of(array)}"
+
+
+def to_numpy(array) -> np.ndarray:
+    """A NumPy copy of any array on the host (Dask computes; CuPy and PyTorch copy from their device)."""
+    if is_numpy(array):
+        return np.asarray(array)
+    if compat.is_dask_array(array):
+        return np.asarray(array.compute())
+    if compat.is_cupy_array(array):
+        return array.get()
+    if compat.is_torch_array(array):
+        return array.detach().cpu().numpy()
+    return np.asarray(array)  # array_api_strict and others hand NumPy their buffer
+
+
+def resolve(target):
+    """The namespace a `.to(target)` means: a module (numpy, cupy, torch, dask.array, array_api_strict)
+    or one of NAMESPACE_NAMES."""
+    if isinstance(target, str):
+        name = NAMESPACE_NAMES.get(target.split(":")[0])
+        if name is None:
+            raise ValueError(f"unknown array library or device {target!r}; use a module or one of "
+                             f"{sorted(NAMESPACE_NAMES)}")
+        try:
+            target = importlib.import_module(name)
+        except ImportError as err:
+            raise ImportError(f".to({target!r}) needs {name.split('.')[0]}, which is not installed") from err
+    if target is np:
+        return np
+    return compat.array_namespace(target.asarray(0.0))
+
+
+def move(array, target, device=None):
+    """`array` in the namespace `target` (and on `device`, where given: "cuda:1" for PyTorch), a copy
+    through the host unless it is there already. A "torch:cuda:1" style target names the device too;
+    CuPy arrays go to CuPy's current device."""
+    if isinstance(target, str) and ":" in target and device is None and not target.startswith("dask"):
+        device = target.split(":", 1)[1]
+    xp = resolve(target)
+    if xp is np:
+        return to_numpy(array)
+    if "torch" in xp.__name__ and isinstance(device, str) and device.isdigit():
+        device = f"cuda:{device}"
+    if namespace_of(array) is xp and (device is None or str(device_of(array)) == str(device)):
+        return array
+    host = to_numpy(array)
+    return xp.asarray(host) if device is None else xp.asarray(host, device=device)
