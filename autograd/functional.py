@@ -8,10 +8,13 @@ the ordinary backward and return plain floats and arrays.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+from . import backend
+from .backend import namespace_of
 from .graph import enable_grad, grads_restored
 from .numerical import gradcheck
 from .tensor import Tensor
@@ -30,7 +33,9 @@ def _as_leaf(x):
         return Tensor(x.data, requires_grad=True, name=x.name)
     if isinstance(x, numbers.Real):
         return Value(x)
-    return Tensor(np.array(x), requires_grad=True)  # a copy: the caller's array is never touched
+    array = np.array(x) if not backend.compat.is_array_api_obj(x) or backend.is_numpy(x) \
+        else namespace_of(x).asarray(x, copy=True)
+    return Tensor(array, requires_grad=True)  # a copy: the caller's array is never touched
 
 
 def _is_scalar_output(out) -> bool:
@@ -97,7 +102,7 @@ def _backward_keeping_grads(out, inputs, create_graph):
         for x in inputs:
             g = x.grad
             if g is None or (isinstance(g, float) and isinstance(x, Tensor)):
-                g = np.zeros_like(x.data)
+                g = namespace_of(x.data).zeros_like(x.data)
             if create_graph:  # a constant derivative still has to be a node an outer transform can walk
                 g = g if isinstance(g, (Value, Tensor)) else (Value(g) if isinstance(x, Value) else Tensor._wrap(g))
             grads.append(g)
@@ -111,7 +116,11 @@ def hvp(f):
     passes, whatever the size of x.
     """
     def hessian_vector_product(x, v):
-        v = float(v) if isinstance(v, numbers.Real) else np.asarray(v, dtype=_float_array(_data_of(x)).dtype)
+        if isinstance(v, numbers.Real):
+            v = float(v)
+        else:
+            v = _float_array(v)
+            v = namespace_of(v).astype(v, _float_array(_data_of(x)).dtype)
         return grad(lambda y: _inner(grad(f)(y), v))(x)
 
     return hessian_vector_product
@@ -127,13 +136,14 @@ def hessian(f):
         if isinstance(x, (numbers.Real, Value)):
             return grad(grad(f))(x)
         x = _float_array(x.data if isinstance(x, Tensor) else x)
+        xp, size = namespace_of(x), math.prod(x.shape)
         product = hvp(f)
         rows = []
-        for k in range(x.size):
-            unit = np.zeros(x.size, dtype=x.dtype)
+        for k in range(size):
+            unit = xp.zeros(size, dtype=x.dtype, device=backend.device_of(x))
             unit[k] = 1.0
-            rows.append(np.asarray(product(x, unit.reshape(x.shape))).reshape(-1))
-        return np.stack(rows).reshape(x.shape + x.shape)
+            rows.append(xp.reshape(xp.asarray(product(x, xp.reshape(unit, x.shape))), (-1,)))
+        return xp.reshape(xp.stack(rows), x.shape + x.shape)
 
     return hessian_at
 
@@ -142,10 +152,11 @@ def _data_of(x):
     return x.data if isinstance(x, (Value, Tensor)) else x
 
 
-def _float_array(x) -> np.ndarray:
-    """x as an array in its own float dtype (float32 stays float32); integers become float64."""
-    array = np.asarray(x)
-    return array if array.dtype.kind == "f" else array.astype(np.float64)
+def _float_array(x):
+    """x as an array in its own float dtype (float32 stays float32) and library; integers become float64."""
+    array = x if backend.compat.is_array_api_obj(x) else np.asarray(x)
+    xp = namespace_of(array)
+    return array if xp.isdtype(array.dtype, "real floating") else xp.astype(array, xp.float64)
 
 
 def _inner(g, v):

@@ -626,7 +626,7 @@ class Concatenate(Op):
         grads, start = [], 0
         for x, needed in zip(inputs, ctx.needs_input_grad):
             stop = start + x.shape[axis]
-            grads.append(g[(slice(None),) * axis + (slice(start, stop),)] if needed else None)
+            grads.append(g[(slice(None),) * axis + (slice(start, stop), ...)] if needed else None)
             start = stop
         return tuple(grads)
 
@@ -642,7 +642,7 @@ class Stack(Op):
 
     def backward(self, ctx, g, *inputs_and_out):
         axis = self.axis % g.ndim
-        return tuple(g[(slice(None),) * axis + (i,)] if needed else None
+        return tuple(g[(slice(None),) * axis + (i, ...)] if needed else None
                      for i, needed in enumerate(ctx.needs_input_grad))
 
 

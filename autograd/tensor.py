@@ -296,7 +296,10 @@ class Tensor:
         A Tensor in the index is read as integer positions; masks must be NumPy bool
         arrays, since a Tensor holds floats and True/False would become 1/0.
         """
-        return GetItem(_plain_index(index, self._data))(self)
+        index = _plain_index(index, self._data)
+        if type(self._data) is not np.ndarray:
+            index = _with_trailing_ellipsis(index)
+        return GetItem(index)(self)
 
     # ---- conversion -------------------------------------------------------
     def detach(self) -> "Tensor":
@@ -493,6 +496,14 @@ def _plain_index(index, data):
     if isinstance(index, (np.ndarray, list)) and type(data) is not np.ndarray:
         index = namespace_of(data).asarray(index, device=device_of(data))
     return index
+
+
+def _with_trailing_ellipsis(index):
+    """NumPy reads x[1:] as x[1:, ...]; the Array API standard wants the `...` written out (for slices and
+    integers: an array index must stand alone or index every axis there, so it is left as it is)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    basic = all(part is None or isinstance(part, (slice, numbers.Integral)) for part in parts)
+    return parts + (Ellipsis,) if basic else index
 
 
 def _read_only(array):
