@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from .backend import device_of, move, namespace_of
+from .backend import NUMPY, device_of, move, namespace_of
 from .errors import ShapeError
 
 
@@ -93,11 +93,6 @@ def _sum_to_shape(grad, shape):
 
 def _sigmoid(x):
     return _stable_sigmoid(x) if _on_arrays(x) else x.sigmoid()
-
-
-def _as_numbers(mask, like):
-    """A boolean mask as 0.0/1.0 in the dtype of `like` (the standard multiplies no booleans with floats)."""
-    return namespace_of(mask).astype(mask, _array_of(like).dtype)
 
 
 def _reduced_shape(shape, axis):
@@ -290,7 +285,7 @@ class Relu(Op):
 
     def backward(self, ctx, g, a, out):
         # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on.
-        return (g * _as_numbers(~(_array_of(a) <= 0), g),)
+        return (namespace_of(g).where(_array_of(a) <= 0, 0.0, g),)
 
 
 class Step(Op):
@@ -427,7 +422,8 @@ class Max(Op):
     def backward(self, ctx, g, a, out):
         kept_shape = _reduced_shape(a.shape, self.axis)
         ap, xp = namespace_of(_array_of(a)), namespace_of(g)
-        is_max = _as_numbers(_array_of(a) == ap.reshape(_array_of(out), kept_shape), a)
+        # As numbers (the standard multiplies no booleans with floats), so ties can share the gradient.
+        is_max = ap.astype(_array_of(a) == ap.reshape(_array_of(out), kept_shape), a.dtype)
         share = is_max / ap.sum(is_max, axis=self.axis, keepdims=True)
         return (xp.broadcast_to(xp.reshape(g, kept_shape), a.shape) * share,)
 
@@ -491,7 +487,7 @@ class SoftmaxCrossEntropy(Op):
         ctx.saved = exps / totals  # the softmax, kept for backward as the book's layer keeps y
         log_probabilities = shifted - xp.log(totals)
         batch = logits.shape[0]
-        if self.labels and xp is np:  # NumPy picks each row's label directly, with no one-hot to build
+        if self.labels and xp is NUMPY:  # NumPy picks each row's label directly, with no one-hot to build
             return np.asarray(-log_probabilities[np.arange(batch), self.targets].sum() / batch, dtype=logits.dtype)
         targets = self._one_hot(logits) if self.labels else self.targets
         return xp.asarray(-xp.sum(targets * log_probabilities) / batch, dtype=logits.dtype)
@@ -591,7 +587,7 @@ class ScatterAdd(Op):
             result = xp.zeros(self.shape, dtype=g.dtype, device=device)
             result[self.index] = g  # slices and integers never repeat an element: plain assignment
             return result
-        if xp is np:
+        if xp is NUMPY:
             result = np.zeros(self.shape, dtype=g.dtype)
             np.add.at(result, self.index, g)  # integer arrays may repeat: y[[0, 0]] sends two gradients to y[0]
             return result
