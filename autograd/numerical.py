@@ -9,9 +9,11 @@ import numbers
 
 import numpy as np
 
+from . import backend
+from .backend import namespace_of
 from .errors import GradcheckError
 from .graph import grads_restored, no_grad
-from .tensor import Tensor
+from .tensor import Tensor, _dtype_name
 from .value import Value
 
 
@@ -21,7 +23,7 @@ def _as_scalar(y) -> float:
         return y.data
     if isinstance(y, Tensor):
         y = y.data
-    array = np.asarray(y)
+    array = backend.to_numpy(y) if backend.compat.is_array_api_obj(y) else np.asarray(y)
     if array.size != 1:
         raise ValueError(
             f"numerical_grad needs f to return one number; it returned shape {array.shape}: "
@@ -57,11 +59,20 @@ def numerical_grad(f, x, h: float = 1e-4):
 
 
 def _tensor_central_difference(f, x: Tensor, h: float) -> np.ndarray:
-    """Nudge a writable copy of the tensor's (read-only) array; the tensor gets its own array back after."""
+    """Nudge a writable NumPy copy of the tensor's (read-only) array; the tensor gets its own array back after.
+    A tensor of another library sees each nudged copy moved into its library (a check, not a hot path)."""
     original, version = x._data, x._version
-    x._data = np.array(original)
+    nudged = np.array(backend.to_numpy(original))
+    xp, device = namespace_of(original), backend.device_of(original)
+
+    def f_at_nudged(_):
+        if xp is not backend.NUMPY:
+            x._data = backend.move(nudged, xp, device)
+        return f(x)
+
+    x._data = nudged
     try:
-        return _array_central_difference(lambda _: f(x), x._data, h)
+        return _array_central_difference(f_at_nudged, nudged, h)
     finally:
         x._data, x._version = original, version  # the same numbers as before: no change to report
 
@@ -93,7 +104,7 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     """
     for position, x in enumerate(inputs):
         if isinstance(x, Tensor):
-            if x.dtype != np.float64:
+            if _dtype_name(x.dtype) != "float64":
                 raise TypeError(
                     f"gradcheck needs float64 inputs (float32 rounding swamps a {eps:g} step); "
                     f"input {position}{_label(x)} is {x.dtype}: use Tensor(x.data, dtype='float64')"
@@ -117,8 +128,8 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             if isinstance(out, Value):
                 out.backward()
             elif out.requires_grad:  # an output with no graph has a zero backprop gradient, which the check will judge
-                out.backward(None if weights is None else weights.astype(out.dtype))
-            analytic = [np.zeros(np.shape(x.data)) if x.grad is None else np.array(x.grad, dtype=np.float64)
+                out.backward(None if weights is None else _in_library_of(out, weights))
+            analytic = [np.zeros(x.shape) if x.grad is None else np.asarray(_host(x.grad), dtype=np.float64)
                         for x in inputs]
         for position, x in enumerate(inputs):
             numeric = numerical_grad(lambda _: _weighted_output(f(*inputs), weights), x, h=eps)
@@ -130,7 +141,17 @@ def _weighted_output(out, weights):
     """A non-scalar output folded into one number with fixed random weights, so every element counts."""
     if weights is None:
         return out
-    return float(np.sum(out.data * weights))
+    return float(np.sum(backend.to_numpy(out.data) * weights))
+
+
+def _host(grad):
+    return backend.to_numpy(grad) if backend.compat.is_array_api_obj(grad) else grad  # a Value's grad is a float
+
+
+def _in_library_of(out: Tensor, weights: np.ndarray):
+    """The output weights as an array of out's library and dtype (no op mixes libraries)."""
+    moved = backend.move(weights, namespace_of(out.data), out.device)
+    return namespace_of(moved).astype(moved, out.dtype)
 
 
 def _compare(position, x, analytic, numeric, atol, rtol):
