@@ -127,6 +127,11 @@ def device_of(array):
     return "cpu" if is_numpy(array) else compat.device(array)
 
 
+def dtype_name(dtype) -> str:
+    """"float32" for NumPy's, array_api_strict's and PyTorch's float32 alike (their dtype objects differ)."""
+    return str(dtype).rsplit(".", 1)[-1]
+
+
 def describe(array) -> str:
     """Where an array lives, for error messages: "a numpy array on cpu", "a cupy array on <CUDA Device 0>"."""
     if hasattr(array, "_record"):

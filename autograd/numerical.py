@@ -13,7 +13,7 @@ from . import backend
 from .backend import namespace_of
 from .errors import GradcheckError
 from .graph import grads_restored, no_grad
-from .tensor import Tensor, _dtype_name
+from .tensor import Tensor
 from .value import Value
 
 
@@ -104,7 +104,7 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     """
     for position, x in enumerate(inputs):
         if isinstance(x, Tensor):
-            if _dtype_name(x.dtype) != "float64":
+            if backend.dtype_name(x.dtype) != "float64":
                 raise TypeError(
                     f"gradcheck needs float64 inputs (float32 rounding swamps a {eps:g} step); "
                     f"input {position}{_label(x)} is {x.dtype}: use Tensor(x.data, dtype='float64')"

@@ -382,7 +382,7 @@ class Tensor:
             body = np.array2string(self.numpy(), precision=4, separator=", ", threshold=20, prefix="Tensor(")
         extras = "".join([
             f", device={self.device!r}" if type(self._data) is not np.ndarray else "",
-            f", dtype={_dtype_name(self.dtype)}" if _dtype_name(self.dtype) != "float64" else "",
+            f", dtype={backend.dtype_name(self.dtype)}" if backend.dtype_name(self.dtype) != "float64" else "",
             ", requires_grad=True" if self.requires_grad else "",
             f", name={self.name!r}" if self.name else "",
         ])
@@ -463,10 +463,6 @@ def _check_finite(array, op: Op, inputs, what: str) -> None:
         found = "nan" if bool(xp.any(xp.isnan(array))) else "inf"
         described = ", ".join(f"{t.shape}{_called(t)}" for t in inputs)
         raise AnomalyError(f"{type(op).__name__} ('{op.name}') gave {found} in its {what}; inputs: {described}")
-
-
-def _dtype_name(dtype) -> str:
-    return str(dtype).rsplit(".", 1)[-1]  # "float32" for NumPy, array_api_strict and torch alike
 
 
 def _called(t: Tensor) -> str:

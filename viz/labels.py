@@ -14,7 +14,7 @@ import unicodedata
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, backend
 
 MISSING = "—"  # a gradient backward() has not computed yet: showing 0 would be a lie
 SMALL_TENSOR = 6  # tensors with at most this many elements show their numbers, larger ones a summary
@@ -66,8 +66,14 @@ def format_number(x, precision: int = 4) -> str:
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
 
+def _on_host(array):
+    """A picture shows numbers on the host: arrays of other libraries (CuPy, Dask...) are copied to NumPy."""
+    return array if isinstance(array, (np.ndarray, np.generic, float, int)) else backend.to_numpy(array)
+
+
 def format_array(array: np.ndarray, precision: int = 4) -> str:
     """The numbers of a small array, nested like a Python list: [[1, 2], [3, 4]]."""
+    array = _on_host(array)
     if array.ndim == 0:
         return format_number(array, precision)
     return "[" + ", ".join(format_array(row, precision) for row in array) + "]"
@@ -75,6 +81,7 @@ def format_array(array: np.ndarray, precision: int = 4) -> str:
 
 def summarize_array(array: np.ndarray, precision: int = 4) -> str:
     """The numbers when there are few of them, otherwise min / mean / max."""
+    array = _on_host(array)
     if array.size <= SMALL_TENSOR:
         return format_array(array, precision)
     return (f"min {format_number(array.min(), precision)} · mean {format_number(array.mean(), precision)}"
@@ -87,6 +94,7 @@ def gradient_text(grad, precision: int = 4) -> str:
         return MISSING
     if isinstance(grad, (Value, Tensor)):  # backward(create_graph=True) leaves gradients as graph nodes
         grad = grad.data
+    grad = _on_host(grad)
     if isinstance(grad, np.ndarray):
         if grad.size <= SMALL_TENSOR:
             return format_array(grad, precision)
@@ -97,7 +105,7 @@ def gradient_text(grad, precision: int = 4) -> str:
 def shape_text(array: np.ndarray) -> str:
     """'(2, 3) float64', '(3,) float32', or 'scalar float64' for a 0-d array."""
     shape = "scalar" if array.ndim == 0 else str(array.shape)
-    return f"{shape} {array.dtype}"
+    return f"{shape} {backend.dtype_name(array.dtype)}"
 
 
 def op_symbol(node) -> str:
