@@ -133,11 +133,11 @@ def dtype_name(dtype) -> str:
 
 
 def describe(array) -> str:
-    """Where an array lives, for error messages: "a numpy array on cpu", "a cupy array on <CUDA Device 0>"."""
+    """Where an array lives, for error messages: "numpy array on cpu", "cupy array on <CUDA Device 0>"."""
     if hasattr(array, "_record"):
-        return f"a Tensor over {describe(array.data)}"
+        return f"Tensor over {describe(array.data)}"
     library = type(array).__module__.split(".")[0]
-    return f"a {library} array on {device_of(array)}"
+    return f"{library} array on {device_of(array)}"
 
 
 def to_numpy(array) -> np.ndarray:
