@@ -141,7 +141,8 @@ def describe(array) -> str:
 
 
 def to_numpy(array) -> np.ndarray:
-    """A NumPy copy of any array on the host (Dask computes; CuPy and PyTorch copy from their device)."""
+    """Any array's numbers as a NumPy array on the host: Dask computes, CuPy and CUDA tensors copy from their
+    device (a NumPy array is itself, and a CPU PyTorch tensor shares its memory)."""
     if is_numpy(array):
         return np.asarray(array)
     if compat.is_dask_array(array):
@@ -183,5 +184,5 @@ def move(array, target, device=None):
         device = f"cuda:{device}"
     if namespace_of(array) is xp and (device is None or str(device_of(array)) == str(device)):
         return array
-    host = to_numpy(array)
-    return xp.asarray(host) if device is None else xp.asarray(host, device=device)
+    host = to_numpy(array)  # copied below: the new array must not share a tensor's read-only numbers
+    return xp.asarray(host, copy=True) if device is None else xp.asarray(host, device=device, copy=True)

@@ -39,7 +39,7 @@ def _as_leaf(x):
 
 
 def _is_scalar_output(out) -> bool:
-    return isinstance(out, Value) or (isinstance(out, Tensor) and out.data.size == 1)
+    return isinstance(out, Value) or (isinstance(out, Tensor) and out.size == 1)
 
 
 def grad(f, argnums=0):

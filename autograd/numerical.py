@@ -122,7 +122,7 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             raise TypeError(f"gradcheck needs f to return a Tensor or Value (a graph to backprop); it returned "
                             f"{type(out).__name__}: build the result from the inputs with autograd ops")
         weights = None
-        if isinstance(out, Tensor) and out.data.size != 1:
+        if isinstance(out, Tensor) and out.size != 1:
             weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape)
         with grads_restored(out):  # f may close over tensors that require grad (a model's weights): theirs are kept
             if isinstance(out, Value):

@@ -189,7 +189,7 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return self._data.size
+        return math.prod(self.shape)  # not the array's .size: a method in PyTorch, None for some Dask shapes
 
     @property
     def dtype(self):
@@ -308,7 +308,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The numbers as a NumPy array: for a NumPy tensor the array itself, read-only (`np.array(t.numpy())`
-        for a copy you can write to); for other libraries a copy on the host (Dask computes it)."""
+        for a copy you can write to); for other libraries their numbers on the host (Dask computes them)."""
         return self.data if type(self._data) is np.ndarray else backend.to_numpy(self._data)
 
     def to(self, target, device=None) -> "Tensor":
@@ -359,7 +359,7 @@ class Tensor:
                 "no input of the computation had requires_grad=True (or it ran inside no_grad())"
             )
         if grad is None:
-            if self.data.size != 1:
+            if self.size != 1:
                 raise BackwardError(
                     f"backward() without grad works only for a single-element output; this one{_called(self)} "
                     f"has shape {self.shape}: reduce it first (e.g. .sum()) or pass grad of shape {self.shape}"
