@@ -588,9 +588,10 @@ def where(condition, a, b) -> Tensor:
     b = a._lift(b)
     if isinstance(condition, Tensor):
         condition = condition.data != 0
-    xp = namespace_of(a.data)
-    if not hasattr(condition, "dtype") or condition.dtype != xp.bool:
-        condition = xp.asarray(condition, dtype=xp.bool, device=a.device)
+    elif not backend.compat.is_array_api_obj(condition) or backend.is_numpy(condition):
+        condition = np.asarray(condition, dtype=bool)
+        if type(a.data) is not np.ndarray:  # a list or NumPy mask is a constant: it follows the tensors, as an index
+            condition = backend.move(condition, namespace_of(a.data), a.device)
     return Where(condition)(a, b)
 
 
