@@ -4,7 +4,10 @@
 load_mnist(normalize=True, flatten=True, one_hot_label=False)`. It reads the four
 gzipped IDX files from a folder; with no folder given it uses a cache
 (`~/.cache/scratchgrad/mnist`) and downloads what is missing from public mirrors,
-checking each file's SHA-256 before it takes its place.
+checking each file's SHA-256 before it takes its place; `to="cuda"` (or any array library)
+gives the arrays in that library instead of NumPy.
+
+`DataLoader` hands out mini-batches in the library its arrays are in (NumPy, CuPy, Dask, ...).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from autograd import numbers_of
+from autograd.backend import NUMPY, device_of, move, namespace_of
 
 from . import init as initialisers
 
@@ -76,34 +80,51 @@ class DataLoader:
     With `shuffle=True` each pass draws a new order from a generator made once
     from `seed`, so a seeded run repeats exactly. `drop_last` skips a last batch
     smaller than `batch_size`. Without targets it yields x batches alone.
+
+    The batches are in the arrays' own library (NumPy, CuPy, Dask, ...; lists become NumPy);
+    x and t must share one. The order is drawn on the host by NumPy's generator, so a seed
+    gives the same batches in every library.
     """
 
     def __init__(self, x, t=None, batch_size: int = 32, shuffle: bool = False, seed=None,
                  drop_last: bool = False):
-        self.x = np.asarray(numbers_of(x))
-        self.t = None if t is None else np.asarray(numbers_of(t))
-        if self.t is not None and len(self.t) != len(self.x):
-            raise ValueError(f"DataLoader needs as many targets as samples; got {len(self.x)} samples "
-                             f"and {len(self.t)} targets")
+        self.x = _array(numbers_of(x))
+        self.t = None if t is None else _array(numbers_of(t))
+        self._xp = namespace_of(self.x) if self.t is None else namespace_of(self.x, self.t)  # or DeviceError
+        self.samples = int(self.x.shape[0]) if self.x.ndim else 0
+        if self.t is not None and (self.t.shape[0] if self.t.ndim else 0) != self.samples:
+            raise ValueError(f"DataLoader needs as many targets as samples; got {self.samples} samples "
+                             f"and {self.t.shape[0] if self.t.ndim else 0} targets")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive whole number; got {batch_size!r}")
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self._rng = np.random.default_rng(seed) if seed is not None else initialisers.generator()
 
     def __len__(self) -> int:
-        full, rest = divmod(len(self.x), self.batch_size)
+        full, rest = divmod(self.samples, self.batch_size)
         return full if (self.drop_last or rest == 0) else full + 1
 
     def __iter__(self):
-        n = len(self.x)
+        n, xp = self.samples, self._xp
         order = self._rng.permutation(n) if self.shuffle else None
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            rows = slice(start, min(start + self.batch_size, n)) if order is None else \
-                order[start:start + self.batch_size]
-            if self.t is None:
-                yield self.x[rows]
-            else:
-                yield self.x[rows], self.t[rows]
+            if order is None:
+                rows = slice(start, min(start + self.batch_size, n))
+                batch = [array[rows, ...] for array in (self.x, self.t) if array is not None]  # the standard's form
+            else:  # the positions as an index array of the data's own library and device
+                rows = order[start:start + self.batch_size]
+                rows = rows if xp is NUMPY else xp.asarray(rows, device=device_of(self.x))
+                batch = [xp.take(array, rows, axis=0) for array in (self.x, self.t) if array is not None]
+            yield batch[0] if self.t is None else tuple(batch)
+
+
+def _array(data):
+    """An array of any library as it is; lists and numbers as a NumPy array."""
+    try:
+        namespace_of(data)
+    except TypeError:  # not an array of any library
+        return np.asarray(data)
+    return data if hasattr(data, "shape") else np.asarray(data)
 
 
 # ---- MNIST ----------------------------------------------------------------------
@@ -222,8 +243,8 @@ def _find_folder(path) -> Path:
 
 def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_label: bool = False,
                split: str | None = None, *, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, cache_dir=None,
-               progress: bool = True):
-    """MNIST as NumPy arrays, in the book's shape.
+               progress: bool = True, to=None):
+    """MNIST as NumPy arrays, in the book's shape (or in another array library with `to`).
 
     normalize: pixels as float32 in [0, 1] (else uint8 0..255).
     flatten: images as rows of 784 (else (N, 1, 28, 28)).
@@ -234,6 +255,9 @@ def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_
     subfolder); a requested split whose files are missing there raises
     FileNotFoundError naming the files looked for. With `path=None` the files come
     from `cache_dir` (default `~/.cache/scratchgrad/mnist`), downloaded when missing.
+
+    to: None for NumPy, else where the arrays go, as `Tensor.to` takes it: "cuda", "torch",
+    dask.array, "array_api_strict", a module, ... (Dask gets one chunk per array: rechunk it).
     """
     splits = ("train", "test") if split is None else (split,)
     for name in splits:
@@ -255,6 +279,8 @@ def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_
         if missing:
             download(missing, folder, mirrors=mirrors, digests=digests, progress=progress)
     pairs = [_load_split(folder, name, normalize, flatten, one_hot_label) for name in splits]
+    if to is not None:
+        pairs = [(move(x, to), move(t, to)) for x, t in pairs]
     return pairs[0] if split is not None else tuple(pairs)
 
 

@@ -11,6 +11,10 @@ Initialisers take a shape and a generator and return a float64 array:
   of Xavier Glorot's initialisation, suited to sigmoid and tanh layers.
 - `he`: standard deviation sqrt(2/fan_in) (Kaiming He), suited to ReLU layers.
 - `uniform(low=-1, high=1)`: micrograd's scalar neurons.
+
+Draws happen on the host, in NumPy, whatever library a model ends up in: a seed gives the
+same weights (and dropout masks) everywhere, and `Module.to("cuda")` moves them (the Array
+API standard has no random module).
 """
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ PyTorch, so `state_dict()` keys say where each number lives.
 Buffers are numbers a module keeps and saves that are not learnt by gradient descent
 (BatchNorm's running mean and variance): `register_buffer` declares them, and
 `state_dict`, `load_state_dict`, `save` and `load` keep them beside the parameters.
+
+`to("cuda")` (or any array library: `to(dask.array)`, `to("array_api_strict")`) moves every
+parameter and buffer there; a state dict and a saved file always hold host NumPy arrays, and
+`load_state_dict` puts the numbers where the module's parameters are.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value
+from autograd.backend import NUMPY, device_of, is_numpy, move, namespace_of, resolve, to_numpy
 
 
 class StateFileError(ValueError):
@@ -35,6 +40,21 @@ def _is_parameter(x) -> bool:
     if isinstance(x, Tensor):
         return x.requires_grad and not x.parents
     return isinstance(x, Value) and not x.parents
+
+
+def _buffer_numbers(array):
+    """A buffer's numbers: a Tensor's array, an array of any library as it is, anything else as NumPy."""
+    if isinstance(array, Tensor):
+        return array.data
+    return np.asarray(array) if isinstance(array, (list, tuple, int, float)) else array
+
+
+def _like(host: np.ndarray, array):
+    """A copy of the host array `host` in the library, device and dtype of `array`."""
+    if is_numpy(array):
+        return host.astype(array.dtype)
+    xp = namespace_of(array)
+    return xp.astype(move(np.array(host), xp, device_of(array)), array.dtype)  # a copy: Dask would share `host`
 
 
 class Module:
@@ -109,7 +129,8 @@ class Module:
         self.__dict__.setdefault("_buffer_names", [])
         if name not in self._buffer_names:
             self._buffer_names.append(name)
-        setattr(self, name, Tensor(np.array(array), name=name))
+        array = _buffer_numbers(array)
+        setattr(self, name, Tensor(namespace_of(array).asarray(array, copy=True), name=name))
 
     def named_buffers(self, prefix: str = ""):
         """(dotted name, buffer Tensor) for every buffer of this module and the modules inside it."""
@@ -137,10 +158,34 @@ class Module:
         """Evaluation mode: the same as `train(False)`."""
         return self.train(False)
 
+    # ---- devices ------------------------------------------------------------
+    def to(self, target, device=None) -> "Module":
+        """Move every parameter and buffer (and any gradient) to the array library `target`, on `device`;
+        return the module itself.
+
+        `target` is what `Tensor.to` takes: a module (numpy, cupy, torch, dask.array, array_api_strict)
+        or a name ("numpy", "cpu", "cuda", "torch", "dask", ...). Parameters stay the same leaf objects
+        with new numbers (so a graph recorded before refuses to backprop); one already there is left
+        alone. Build optimizers after moving, as in PyTorch: their state lives with the parameters.
+        A module of `Value`s lives on the host only, so it goes nowhere but NumPy.
+        """
+        for name, p in self._named_state():
+            if isinstance(p, Value):
+                if resolve(target) is not NUMPY:
+                    raise TypeError(f"{type(self).__name__}.to({target!r}): {name!r} is a Value, a Python float that "
+                                    "lives on the host; only Tensor modules (nn.Linear, ...) move to other libraries")
+                continue
+            moved = move(p.data, target, device)
+            if moved is not p.data:
+                p.data = moved
+            if p.grad is not None:
+                p.grad = p.grad.to(target, device) if isinstance(p.grad, Tensor) else move(p.grad, target, device)
+        return self
+
     # ---- saving and loading -------------------------------------------------
     def state_dict(self) -> dict:
-        """A copy of every parameter and buffer as a NumPy array, keyed by its dotted name."""
-        return {name: np.array(p.data) for name, p in self._named_state()}
+        """A copy of every parameter and buffer as a NumPy array on the host, keyed by its dotted name."""
+        return {name: np.array(to_numpy(p.data)) for name, p in self._named_state()}
 
     def _named_state(self):
         yield from self.named_parameters()
@@ -170,7 +215,8 @@ class Module:
             )
         arrays = {}
         for name, p in own.items():
-            array = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
+            value = state[name].data if isinstance(state[name], Tensor) else state[name]
+            array = to_numpy(value)
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data; parameters need real numbers")
             if array.shape != np.shape(p.data):
@@ -180,9 +226,9 @@ class Module:
                 )
             arrays[name] = array
         for name, p in own.items():
-            # New numbers for the same parameter object, in its own dtype; a Tensor's version goes up,
-            # so a graph recorded before the load refuses to backprop.
-            p.data = arrays[name].astype(p.dtype) if isinstance(p, Tensor) else float(arrays[name])
+            # New numbers for the same parameter object, in its own dtype, library and device; a Tensor's
+            # version goes up, so a graph recorded before the load refuses to backprop.
+            p.data = _like(arrays[name], p.data) if isinstance(p, Tensor) else float(arrays[name])
 
     def save(self, path) -> Path:
         """Write the state dict to an `.npz` archive at `path` (a temporary file, then renamed); return its path.

@@ -13,27 +13,44 @@ with g the gradient (plus weight_decay * p when weight decay is set):
 - RMSProp:  h = decay * h + (1 - decay) * g^2;  p -= lr * g / (sqrt(h) + eps)
 - Adam:     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
             p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+
+A Tensor's state (velocities, moments) lives in its parameter's own array library and
+device (NumPy, CuPy, Dask, ...), computed with that library's functions (`xp.sqrt`), so a
+model moved with `Module.to("cuda")` trains there with no copies. Build the optimizer after
+moving the model, as in PyTorch: a parameter moved later raises `DeviceError`.
 """
 from __future__ import annotations
 
-import numpy as np
+import array_api_compat
 
 from autograd import Tensor, Value, numbers_of
+from autograd.backend import describe, namespace_of
+from autograd.errors import DeviceError
 
 
 def _zeros_like(p):
-    """Optimizer state for one parameter: an array for a Tensor, a float for a Value."""
-    return np.zeros_like(p.data) if isinstance(p, Tensor) else 0.0
+    """Optimizer state for one parameter: an array of the Tensor's library, dtype and device, a float for a Value."""
+    return namespace_of(p.data).zeros_like(p.data) if isinstance(p, Tensor) else 0.0
+
+
+def _sqrt(x):
+    """The square root in x's own library (a float for a Value's state)."""
+    return x ** 0.5 if isinstance(x, float) else namespace_of(x).sqrt(x)
 
 
 def _move(p, step) -> None:
     """p - step as the parameter's new numbers: a new array in the Tensor's dtype (as fast as an update
     in place, BENCHMARKS.md), and its version goes up, so backward refuses a graph recorded before the step."""
-    p.data = p.data - step if isinstance(p, Value) else (p.data - step).astype(p.dtype, copy=False)
+    new = p.data - step
+    if isinstance(p, Tensor) and new.dtype != p.dtype:  # a float64 step for a float32 weight stays float32
+        new = namespace_of(new).astype(new, p.dtype)
+    p.data = new
 
 
 class Optimizer:
     """Base: holds the parameters, clears their gradients, and applies `_update` to each."""
+
+    state_names = ()  # the attributes holding one state array per parameter (velocity, moments, ...)
 
     def __init__(self, params, lr: float, weight_decay: float = 0.0):
         self.params = list(params)
@@ -49,6 +66,10 @@ class Optimizer:
         if lr <= 0:
             raise ValueError(f"{type(self).__name__} needs a positive learning rate; got lr={lr}")
         self.lr, self.weight_decay = lr, weight_decay
+        # Each Tensor's library, where its state is made: step() refuses a parameter moved since (Module.to).
+        self._namespaces = [namespace_of(p.data) if isinstance(p, Tensor) else None for p in self.params]
+        self._array_types = [type(p.data) if isinstance(p, Tensor) else None for p in self.params]  # checked per step
+        self._lazy = any(array_api_compat.is_dask_array(p.data) for p in self.params if isinstance(p, Tensor))
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
@@ -61,9 +82,30 @@ class Optimizer:
             if p.grad is None:
                 continue
             g = numbers_of(p.grad)  # a create_graph gradient is a node: the update needs its numbers
+            if self._array_types[index] is not None and type(p.data) is not self._array_types[index]:
+                raise DeviceError(
+                    f"{type(self).__name__}: parameter {index}{f' {p.name!r}' if p.name else ''} is now "
+                    f"{describe(p.data)}, but the optimizer was built when it was in "
+                    f"{self._namespaces[index].__name__}, and its state lives there: build the optimizer "
+                    "after moving the model (model.to(...), then the optimizer), as in PyTorch"
+                )
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
             self._update(index, p, g)
+        if self._lazy:
+            self._persist()
+
+    def _persist(self) -> None:
+        """Dask only records what to compute: without this, each step's new weights would be a graph holding
+        every step before it (so step k costs k steps). Computing the new weights and state here, in one call
+        (the forward and backward they share run once), keeps their numbers in memory, chunked as before."""
+        import dask
+        states = [getattr(self, name) for name in self.state_names if getattr(self, name) is not None]
+        computed = iter(dask.persist(*[p.data for p in self.params], *[state for s in states for state in s]))
+        for p in self.params:
+            p.data = next(computed)  # the same numbers, computed (anything but a Dask array comes back as it was)
+        for s in states:
+            s[:] = [next(computed) for _ in s]
 
     def _update(self, index: int, p, g) -> None:
         raise NotImplementedError
@@ -71,6 +113,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional (PyTorch-style) momentum and weight decay."""
+
+    state_names = ("velocity",)
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
@@ -86,6 +130,8 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     """The book's momentum: v = momentum * v - lr * g; p += v."""
+
+    state_names = ("velocity",)
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
@@ -107,6 +153,8 @@ class Nesterov(Optimizer):
     book's code updates v first, which puts momentum^3 where the paper has momentum^2.
     """
 
+    state_names = ("velocity",)
+
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
         self.momentum = momentum
@@ -121,18 +169,22 @@ class Nesterov(Optimizer):
 class AdaGrad(Optimizer):
     """Per-element learning rates that shrink with the sum of squared gradients."""
 
+    state_names = ("square_sum",)
+
     def __init__(self, params, lr: float = 0.01, eps: float = 1e-7, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
         self.eps = eps
         self.square_sum = [_zeros_like(p) for p in self.params]
 
     def _update(self, index, p, g):
-        self.square_sum[index] += g * g
-        _move(p, self.lr * g / (self.square_sum[index] ** 0.5 + self.eps))
+        self.square_sum[index] = self.square_sum[index] + g * g
+        _move(p, self.lr * g / (_sqrt(self.square_sum[index]) + self.eps))
 
 
 class RMSProp(Optimizer):
     """AdaGrad with a moving average of squared gradients, so old gradients fade."""
+
+    state_names = ("square_average",)
 
     def __init__(self, params, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7,
                  weight_decay: float = 0.0):
@@ -142,11 +194,13 @@ class RMSProp(Optimizer):
 
     def _update(self, index, p, g):
         self.square_average[index] = self.decay_rate * self.square_average[index] + (1 - self.decay_rate) * g * g
-        _move(p, self.lr * g / (self.square_average[index] ** 0.5 + self.eps))
+        _move(p, self.lr * g / (_sqrt(self.square_average[index]) + self.eps))
 
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba): momentum and RMSProp with bias-corrected averages."""
+
+    state_names = ("first_moment", "second_moment")
 
     def __init__(self, params, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0):
@@ -165,7 +219,7 @@ class Adam(Optimizer):
         v = self.second_moment[index] = self.beta2 * self.second_moment[index] + (1 - self.beta2) * g * g
         m_hat = m / (1 - self.beta1 ** self.steps)
         v_hat = v / (1 - self.beta2 ** self.steps)
-        _move(p, self.lr * m_hat / (v_hat ** 0.5 + self.eps))
+        _move(p, self.lr * m_hat / (_sqrt(v_hat) + self.eps))
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad, "rmsprop": RMSProp,

@@ -13,6 +13,10 @@ When the model ends in a softmax and the loss is a categorical cross entropy,
 training computes the loss from the scores before the softmax with the fused
 softmax-with-loss (the book's SoftmaxWithLoss layer): the same number, without
 log(0), and with the simple gradient (y - t) / N.
+
+A model moved to another array library (`model.to("cuda")`) trains there on data of that
+library (`load_mnist(..., to="cuda")`); the losses and metrics in the history are host floats,
+and `predict` answers in the data's library.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import warnings
 import numpy as np
 
 from autograd import Tensor, no_grad
+from autograd.backend import device_of, is_numpy, namespace_of, to_numpy
 
 from . import functional as F
 from . import optim
@@ -67,9 +72,17 @@ def _format_shape(shape) -> str:
 
 def _require_samples(what: str, loader: DataLoader) -> None:
     """Refuse an empty data set before any work: its loss and metrics would be averages over no samples."""
-    if len(loader.x) == 0:
+    if loader.samples == 0:
         raise ValueError(f"{what} needs at least one sample; got x of shape {loader.x.shape} and targets of "
                          f"shape {loader.t.shape}: pass x with one row per sample and one target per row")
+
+
+def _metric(metric, output, t) -> float:
+    """A metric of one batch as a host float, computed on host copies of the outputs and targets (a few
+    numbers per sample), so that every metric, the user's own NumPy functions included, works on any library."""
+    if is_numpy(output.data) and is_numpy(t):
+        return metric(output.data, t)
+    return metric(to_numpy(output.data), to_numpy(t))
 
 
 class KerasStyleTraining:
@@ -89,12 +102,13 @@ class KerasStyleTraining:
         input_shape = input_shape or self._input_shape()
         shapes = ["?"] * len(self.layers)
         if input_shape is not None:
-            dtype = next((p.dtype for p in self.parameters() if isinstance(p, Tensor)), np.float64)
+            weights = next((p.data for p in self.parameters() if isinstance(p, Tensor)), np.zeros(0))
+            xp = namespace_of(weights)  # the sample lives where the weights do, in their dtype
             modes = [(module, module.training) for module in self.modules()]
             self.eval()  # the sample must not move BatchNorm's running statistics or draw dropout masks
             try:
                 with no_grad():
-                    x = Tensor(np.zeros((1, *input_shape), dtype=dtype))
+                    x = Tensor(xp.zeros((1, *input_shape), dtype=weights.dtype, device=device_of(weights)))
                     for position, layer in enumerate(self.layers):
                         x = layer(x)
                         shapes[position] = _format_shape(("None", *x.shape[1:]))
@@ -178,7 +192,7 @@ class KerasStyleTraining:
             return F.cross_entropy(output, t), output
         output = self.forward(x)
         if self.loss in _PROBABILITY_LOSSES:
-            self._require_probabilities(output.data)
+            self._require_probabilities(to_numpy(output.data))
         return self._loss_function(output, t), output
 
     def _require_probabilities(self, output: np.ndarray) -> None:
@@ -229,11 +243,11 @@ class KerasStyleTraining:
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
-                count = len(x_batch)
+                count = x_batch.shape[0]
                 seen += count
                 sums["loss"] += loss.item() * count
                 for name, metric in self.metrics:
-                    sums[name] += metric(output.data, t_batch) * count
+                    sums[name] += _metric(metric, output, t_batch) * count
                 epoch_progress.step({name: total / seen for name, total in sums.items()})
             logs = {name: total / seen for name, total in sums.items()}
             if validation is not None:
@@ -257,26 +271,30 @@ class KerasStyleTraining:
         with no_grad():
             for x_batch, t_batch in loader:
                 loss, output = self._loss_and_output(x_batch, t_batch)
-                values = [loss.item()] + [metric(output.data, t_batch) for _, metric in self.metrics]
-                sums += np.array(values) * len(x_batch)
-        return [float(value) for value in sums / len(loader.x)]
+                values = [loss.item()] + [_metric(metric, output, t_batch) for _, metric in self.metrics]
+                sums += np.array(values) * x_batch.shape[0]
+        return [float(value) for value in sums / loader.samples]
 
-    def predict(self, x, batch_size: int = 256) -> np.ndarray:
-        """The model's outputs (probabilities when it ends in a softmax) as a NumPy array.
+    def predict(self, x, batch_size: int = 256):
+        """The model's outputs (probabilities when it ends in a softmax), an array of x's library:
+        NumPy for NumPy data (`autograd.backend.to_numpy` brings other libraries' to the host).
 
         No samples give an empty array of shape (0, *one output's shape), as Keras' predict does.
         """
         loader = DataLoader(x, batch_size=batch_size)
+        xp = loader._xp
         self.eval()
         with no_grad():
             outputs = [self.forward(x_batch).data for x_batch in loader]
             if not outputs:  # a zero sample tells the output's shape; layers such as Flatten cannot take 0 rows
-                return self.forward(np.zeros((1, *loader.x.shape[1:]), dtype=loader.x.dtype)).data[:0]
-        return np.concatenate(outputs)
+                sample = xp.zeros((1, *loader.x.shape[1:]), dtype=loader.x.dtype, device=device_of(loader.x))
+                return self.forward(sample).data[:0]
+        return xp.concat(outputs)  # a new array, which the caller may write to
 
-    def predict_classes(self, x, batch_size: int = 256) -> np.ndarray:
+    def predict_classes(self, x, batch_size: int = 256):
         """The predicted class of each sample: the largest output, or output > 0.5 for one column."""
         outputs = self.predict(x, batch_size)
+        xp = namespace_of(outputs)
         if outputs.ndim == 2 and outputs.shape[1] == 1:
-            return (outputs[:, 0] > 0.5).astype(np.intp)
-        return outputs.argmax(axis=-1)
+            return xp.astype(outputs[:, 0] > 0.5, xp.int64)
+        return xp.argmax(outputs, axis=-1)
