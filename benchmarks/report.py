@@ -79,6 +79,7 @@ def targets(r: dict) -> list:
         found.append(("Peak RSS <= 1.3x hand NumPy", f"{ratio:.2f}x (one step's own allocations: {step_ratio:.2f}x)",
                       _verdict(ratio <= 1.3)))
     found += cnn_targets(r.get("cnn", {}))
+    found += gpu_targets(r.get("gpu", {}))
     return found
 
 
@@ -120,6 +121,20 @@ def cnn_targets(c: dict) -> list:
         found.append(("CNN: peak memory of the steps <= 1.3x PyTorch's",
                       ", ".join(f"{ratio:.2f}x ({name})" for name, ratio in ratios.items()),
                       _verdict(max(ratios.values()) <= 1.3)))
+    return found
+
+
+def gpu_targets(g: dict) -> list:
+    """(target, measured, met) for issue 14's GPU targets, when the GPU section ran."""
+    if "mlp" not in g:
+        return []
+    step = g["mlp"]["step_s"]
+    found = [("GPU, MLP step: ours <= 1.1x hand-written CuPy", f"{_ratio(step, 'ours', 'hand'):.2f}x",
+              _verdict(step["ours"] <= 1.1 * step["hand"]))]
+    if "dezero" in step:
+        found.append(("GPU, MLP step: ours faster than DeZero on CuPy",
+                      f"ours {_time(step['ours'])}, DeZero {_time(step['dezero'])}",
+                      _verdict(step["ours"] < step["dezero"])))
     return found
 
 
@@ -205,7 +220,8 @@ def markdown(r: dict) -> str:
     ])
     found = targets(r)
     if found:
-        lines += ["## Targets (issues 5 and 13)", ""]
+        issues = "5, 13 and 14" if gpu_targets(r.get("gpu", {})) else "5 and 13"
+        lines += [f"## Targets (issues {issues})", ""]
         lines += _table(["Target", "Measured", "Verdict"], found)
         lines += NOTES
         lines += CNN_NOTES if "cnn" in r else []
@@ -223,6 +239,8 @@ def markdown(r: dict) -> str:
         lines += _design(r["design"])
     if "cnn" in r:
         lines += _cnn(r["cnn"])
+    if "gpu" in r:
+        lines += _gpu(r["gpu"])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -429,6 +447,37 @@ def _cnn(c: dict) -> list:
                                  name, f"{m['rss_before_mib']:.0f} MiB", f"{m['step_peak_mib']:.1f} MiB"])
         lines += _table(["net", "engine", "RSS before steps", "peak above it"], rows)
     return lines
+
+
+GPU_ENGINES = {"hand": "hand-written CuPy", "ours": "scratchgrad on CuPy", "pytorch": "PyTorch CUDA",
+               "dezero": "DeZero on CuPy"}
+
+
+def _gpu(g: dict) -> list:
+    lines = ["## 8. On a GPU: scratchgrad on CuPy", ""]
+    if "skipped" in g:
+        return lines + [f"Skipped on this machine: {g['skipped']}.", ""]
+    lines += [
+        f"On {g['device']} (CuPy {g['cupy']}, PyTorch {g['torch']}, DeZero {g['dezero']}). A training step",
+        "(forward, backward, SGD update, lr 0.1, ReLU, softmax cross entropy), every engine from the same",
+        "weights on the same mini-batches, already on the device; each step is timed until the GPU has",
+        "finished it (a device synchronize after every step). \"hand\" is the book's layers written in CuPy",
+        "(`benchmarks/gpu.py`: hand_numpy's Affine, ReLU as maximum, SGD in place); ours is `nn.Sequential`",
+        "moved with `model.to(cupy)`. Medians of interleaved rounds.",
+        "",
+    ]
+    rows = []
+    for workload, title in (("mlp", "MLP"), ("mnist", "MNIST step")):
+        w = g[workload]
+        for name, seconds in w["step_s"].items():
+            rows.append([f"{title} {w['shape']}, batch {w['batch']}, {w['dtype']}", GPU_ENGINES.get(name, name),
+                         _time(seconds), f"{_ratio(w['step_s'], name, 'hand'):.2f}x"])
+    lines += _table(["step", "engine", "time", "vs hand CuPy"], rows)
+    for workload in ("mlp", "mnist"):
+        gaps = g[workload]["weight_gap_after_5_steps"]
+        lines += [f"{g[workload]['shape']}: after 5 identical steps the largest difference from the hand-written "
+                  "step's weights is " + ", ".join(f"{gap:.1e} ({name})" for name, gap in gaps.items()) + "."]
+    return lines + [""]
 
 
 def chart(r: dict, path: Path = CHART) -> None:

@@ -32,6 +32,7 @@ SECTIONS = {
     "numerical": ("benchmarks.numerical:run", "default"),
     "design": ("benchmarks.design:run", "single"),
     "cnn": ("benchmarks.cnn:run", "default"),  # its own children set the threads: one, then the default
+    "gpu": ("benchmarks.gpu:run", "default"),  # skipped, with the reason, where CuPy finds no GPU
 }
 
 
