@@ -17,10 +17,12 @@ PyTorch's names and layouts: images are (N, C, H, W), a convolution's weights
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from autograd import ShapeError, Tensor, Value, as_tensor, numbers_of, where
+from autograd import ShapeError, Tensor, Value, as_tensor, backend, numbers_of, where
+from autograd.backend import device_of, namespace_of
 from autograd.convolution import Fold, MaxPool2d, Unfold, conv_output_size
 from autograd.ops import (
     Affine,
@@ -108,9 +110,10 @@ def _split_at_zero(x, nan_is_positive: bool):
     derivative is the negative side's (leaky_relu'(0) is the slope, elu'(0) is alpha).
     Each part carries x's gradient only where it is x, so exp(min(x, 0)) never overflows.
     PyTorch's elu asks `x <= 0` and its leaky_relu `x > 0`, so a nan goes to different sides."""
-    positive = np.logical_not(x.data <= 0) if nan_is_positive else x.data > 0
     if isinstance(x, Value):
+        positive = not x.data <= 0 if nan_is_positive else x.data > 0
         return (x, Value(0.0)) if positive else (Value(0.0), x)
+    positive = ~(x.data <= 0) if nan_is_positive else x.data > 0
     return where(positive, x, 0.0), where(positive, 0.0, x)
 
 
@@ -183,7 +186,7 @@ def hard_sigmoid(x):
         inside = 0.0 < line.data < 1.0
         return line if inside else _flat_node(line, min(max(line.data, 0.0), 1.0), "clip")
     inside = (line.data > 0.0) & (line.data < 1.0)
-    return where(inside, line, np.clip(line.data, 0.0, 1.0))
+    return where(inside, line, namespace_of(line.data).clip(line.data, 0.0, 1.0))
 
 
 def exponential(x):
@@ -209,44 +212,58 @@ def maxout(x, W, b, pieces: int) -> Tensor:
 
 
 # ---- losses -----------------------------------------------------------------
-def _targets(t):
-    """A Tensor target stays a node (it may want a gradient); anything else becomes an array, labels integers."""
-    return t if isinstance(t, Tensor) else np.asarray(t)
+def _targets(t, y: Tensor):
+    """A Tensor target stays a node (it may want a gradient); anything else becomes an array, labels integers.
+
+    Targets given as NumPy arrays or lists are constants, as an index is, so they go to the predictions'
+    array library (labels for a CuPy batch may come from NumPy); a Tensor target must live there already.
+    """
+    if isinstance(t, Tensor):
+        return t
+    if type(y.data) is np.ndarray:
+        return np.asarray(t)
+    if isinstance(t, (np.ndarray, np.generic, list, tuple, numbers.Real)):
+        return backend.move(np.asarray(t), namespace_of(y.data), y.device)
+    return t  # an array of another library: the loss's op then says where each one lives
 
 
 def _target_like(y, t, loss: str):
     """A target of y's own shape, as a node: a Tensor target that requires grad gets its gradient too."""
-    t = _node(t)
-    if np.shape(t.data) != np.shape(y.data):
+    t = _node(_targets(t, y) if isinstance(y, Tensor) else t)
+    if t.shape != y.shape:
         raise ShapeError(
-            f"{loss} needs predictions and targets of one shape; got {np.shape(y.data)} and {np.shape(t.data)} "
+            f"{loss} needs predictions and targets of one shape; got {y.shape} and {t.shape} "
             "(broadcasting them would compare every prediction with every target): reshape one of them"
         )
     return t
 
 
-def _as_labels(t: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
+def _as_labels(t, n_samples: int, n_classes: int):
     """Check class labels: integers in [0, n_classes), one per sample."""
-    if t.dtype.kind == "f":
-        if not np.all(t == np.round(t)):
-            raise ValueError(f"class labels must be whole numbers; got {t.ravel()[:5]}...")
-        t = t.astype(np.intp)
-    elif t.dtype.kind not in "iub":
+    xp = namespace_of(t)
+    if xp.isdtype(t.dtype, "real floating"):
+        if not bool(xp.all(t == xp.round(t))):
+            raise ValueError(f"class labels must be whole numbers; got {backend.to_numpy(t).ravel()[:5]}...")
+        t = xp.astype(t, xp.int64)
+    elif not xp.isdtype(t.dtype, ("integral", "bool")):
         raise TypeError(f"class labels must be integers; got dtype {t.dtype}")
     if t.shape != (n_samples,):
         raise ShapeError(f"expected {n_samples} labels (shape ({n_samples},)) or one-hot targets; got shape {t.shape}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise ValueError(f"class labels must lie in [0, {n_classes}); got values from {t.min()} to {t.max()}")
+    if n_samples and (int(xp.min(t)) < 0 or int(xp.max(t)) >= n_classes):
+        raise ValueError(f"class labels must lie in [0, {n_classes}); got values from {int(xp.min(t))} "
+                         f"to {int(xp.max(t))}")
     return t
 
 
-def _is_one_hot_like(t: np.ndarray, y_shape) -> bool:
+def _is_one_hot_like(t, y_shape) -> bool:
     return t.shape == tuple(y_shape)
 
 
-def _one_sample_targets(t: np.ndarray, classes: int) -> np.ndarray:
-    """Targets of a single sample: one label becomes shape (1,), a one-hot row shape (1, classes)."""
-    return t.reshape((1,)) if t.size == 1 and classes > 1 else t.reshape((1, t.size))
+def _one_sample_targets(t, classes: int):
+    """Targets of a single sample (a Tensor or an array): one label becomes shape (1,), a one-hot row (1, classes)."""
+    size = math.prod(t.shape)
+    shape = (1,) if size == 1 and classes > 1 else (1, size)
+    return t.reshape(shape) if isinstance(t, Tensor) else namespace_of(t).reshape(t, shape)
 
 
 def sum_squares_error(y, t):
@@ -267,16 +284,22 @@ def cross_entropy_error(y, t):
     `y` is (classes,) for one sample or (batch, classes); `t` is one-hot (y's shape)
     or class labels (one per sample). The mean is over the batch.
     """
-    y, t = _tensor_only(y, "cross_entropy_error"), _targets(t)
+    y = _tensor_only(y, "cross_entropy_error")
+    t = _targets(t, y)
     if y.ndim == 1:
         y = y.reshape((1, y.shape[0]))
-        t = t.reshape(_one_sample_targets(numbers_of(t), y.shape[1]).shape)
+        t = _one_sample_targets(t, y.shape[1])
     batch = y.shape[0]
     # One-hot or soft targets: a Tensor that requires grad gets its gradient.
     if _is_one_hot_like(numbers_of(t), y.shape):
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
     labels = _as_labels(numbers_of(t), batch, y.shape[1])
-    return -(y[np.arange(batch), labels] + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)
+    if type(y.data) is np.ndarray:
+        picked = y[np.arange(batch), labels]
+    else:  # Dask indexes no two axes with arrays at once: pick each row's label through a mask instead
+        xp = namespace_of(y.data)
+        picked = where(labels[:, None] == xp.arange(y.shape[1], device=y.device), y, 0.0).sum(axis=1)
+    return -(picked + CROSS_ENTROPY_DELTA).log().sum() * (1.0 / batch)
 
 
 def cross_entropy(logits, t) -> Tensor:
@@ -285,16 +308,18 @@ def cross_entropy(logits, t) -> Tensor:
     `logits` is (batch, classes) or (classes,); `t` holds class labels (batch,)
     or one-hot / probability rows of the logits' shape.
     """
-    logits, t = _tensor_only(logits, "cross_entropy"), _targets(t)
+    logits = _tensor_only(logits, "cross_entropy")
+    t = _targets(t, logits)
     if logits.ndim == 1:
         logits = logits.reshape((1, logits.shape[0]))
-        t = t.reshape(_one_sample_targets(numbers_of(t), logits.shape[1]).shape)
+        t = _one_sample_targets(t, logits.shape[1])
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs logits of shape (batch, classes); got {logits.shape}")
     if _is_one_hot_like(numbers_of(t), logits.shape):
         if isinstance(t, Tensor) and t.requires_grad:  # soft targets that learn (distillation): the unfused
             return -(t * log_softmax(logits, axis=1)).sum() * (1.0 / logits.shape[0])  # form, differentiable by t
-        return SoftmaxCrossEntropy(numbers_of(t).astype(logits.dtype, copy=False), labels=False)(logits)
+        rows = numbers_of(t)
+        return SoftmaxCrossEntropy(namespace_of(rows).astype(rows, logits.dtype, copy=False), labels=False)(logits)
     labels = _as_labels(numbers_of(t), logits.shape[0], logits.shape[1])
     return SoftmaxCrossEntropy(labels, labels=True)(logits)
 
@@ -313,8 +338,8 @@ def accuracy(y, t) -> float:
     `y` holds scores or probabilities, (batch, classes) or (classes,) for one
     sample; with one column, > 0.5 means class 1. `t` holds labels or one-hot rows.
     """
-    y = np.asarray(numbers_of(y))
-    t = np.asarray(numbers_of(t))
+    y = backend.to_numpy(numbers_of(y))  # a count for a report: on the host, whatever library y came from
+    t = backend.to_numpy(numbers_of(t))
     if y.ndim == 2 and y.shape[1] == 1:
         predicted = (y[:, 0] > 0.5).astype(np.intp)
     else:
@@ -510,7 +535,10 @@ def dropout(x, p: float = 0.5, training: bool = True, seed_or_rng=None) -> Tenso
     if p == 1.0:  # everything dropped; 1 / (1 - p) would divide by zero
         return x * 0.0
     keep = initialisers.generator(seed_or_rng).random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    # Drawn by NumPy's seeded generator and copied to x's library: the Array API has no random module, and one
+    # generator gives the same masks, so the same run, on every library (about 5 ns per element on the host).
+    mask = namespace_of(x.data).asarray(keep * (1.0 / (1.0 - p)), dtype=x.dtype, device=device_of(x.data))
+    return x * mask
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: bool = False,
@@ -535,28 +563,38 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
                              f"got {np.shape(numbers_of(statistic))}")
     axes = (0,) + tuple(range(2, x.ndim))
     per_channel = (1, channels) + (1,) * (x.ndim - 2)  # lines a (C,) vector up with axis 1
+    xp = namespace_of(x.data)
     if training:
-        count = x.size // channels if channels else 0
+        count = math.prod(x.shape) // channels if channels else 0
         if count < 2:
             raise ValueError(f"batch_norm in training needs more than one value per channel; x has shape {x.shape}")
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
         variance = (centered * centered).mean(axis=axes, keepdims=True)
-        _update_running(running_mean, mean.data.reshape(channels), momentum, "running_mean")
-        _update_running(running_var, variance.data.reshape(channels) * (count / (count - 1)), momentum, "running_var")
+        _update_running(running_mean, xp.reshape(mean.data, (channels,)), momentum, "running_mean")
+        _update_running(running_var, xp.reshape(variance.data, (channels,)) * (count / (count - 1)), momentum,
+                        "running_var")
         normalised = centered / (variance + eps) ** 0.5
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm outside training normalises with running_mean and running_var; got None: "
                              "pass them, or training=True to use the batch's own statistics")
-        mean = np.asarray(numbers_of(running_mean), dtype=x.dtype).reshape(per_channel)
-        scale = 1.0 / np.sqrt(np.asarray(numbers_of(running_var), dtype=x.dtype).reshape(per_channel) + eps)
-        normalised = (x - mean) * scale.astype(x.dtype, copy=False)
+        mean = _per_channel(running_mean, x, per_channel)
+        scale = 1.0 / xp.sqrt(_per_channel(running_var, x, per_channel) + eps)
+        normalised = (x - mean) * xp.astype(scale, x.dtype, copy=False)
     if weight is not None:
         normalised = normalised * _node(weight).reshape(per_channel)
     if bias is not None:
         normalised = normalised + _node(bias).reshape(per_channel)
     return normalised
+
+
+def _per_channel(statistic, x: Tensor, shape):
+    """A running statistic as an array of x's library and dtype, in `shape`; one of another library or
+    device raises DeviceError (a module's buffers move with `Module.to`)."""
+    array = numbers_of(statistic)
+    xp = namespace_of(x.data, array) if hasattr(array, "shape") else namespace_of(x.data)
+    return xp.reshape(xp.astype(xp.asarray(array, device=device_of(x.data)), x.dtype, copy=False), shape)
 
 
 def _update_running(running, batch_statistic, momentum: float, label: str) -> None:
@@ -566,4 +604,5 @@ def _update_running(running, batch_statistic, momentum: float, label: str) -> No
     if not isinstance(running, Tensor):
         raise TypeError(f"batch_norm in training updates {label}, so it must be a Tensor (it gets new numbers "
                         f"through .data); got {type(running).__name__}: wrap it, Tensor(array), or pass None")
-    running.data = ((1.0 - momentum) * running.data + momentum * batch_statistic).astype(running.dtype, copy=False)
+    xp = namespace_of(running.data, batch_statistic)  # a statistic of another library or device: DeviceError
+    running.data = xp.astype((1.0 - momentum) * running.data + momentum * batch_statistic, running.dtype, copy=False)
