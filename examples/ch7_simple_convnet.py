@@ -3,8 +3,9 @@
 conv (30 filters of 5x5) - ReLU - 2x2 max pool - affine 100 - ReLU - affine 10, every
 weight drawn with standard deviation 0.01 as in the book, trained with Adam
 (learning rate 0.001) on mini-batches of 100 of the first 8,000 MNIST test images
-and tested on the last 2,000. The book reports 98.2%; here, after 15 epochs (about
-two minutes), 97.95%, having touched 98.0% at the 13th.
+for the book's 20 epochs (its ch07/train_convnet.py) and tested on the last 2,000.
+The book reports 98.2%; here, in about 95 seconds, 97.90% (seed 0, which touched
+98.25% at the 19th epoch); seeds 1 and 2 end at 98.30% and 97.90%.
 
 Before training the 30 filters are noise; after it, neighbouring weights agree, and
 the filters are the blobs and edges of the book's figure 7-24 (printed: the
@@ -45,7 +46,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_data_argument(parser)
     add_out_argument(parser)
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=20)  # the book's train_convnet.py
     parser.add_argument("--train-size", type=int, default=8000)
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     parser.add_argument("--seed", type=int, default=0)

@@ -105,14 +105,17 @@ def test_neighbour_correlation_of_known_filters():
 
 
 @pytest.mark.slow
-def test_simple_convnet_reaches_98_percent_within_15_epochs_on_the_8000_2000_split(shared_data, tmp_path, plotting):
-    # The book's recipe, 15 epochs of Adam 0.001 (the book reports 98.2% on its own split). Here it ends at
-    # 97.95% with seeds 0 and 1, seed 0 touching 98.0% at epoch 13 (and 98.25% at epoch 19 of 20): 0.975
-    # leaves room for the last epoch's wobble of a few images out of 2,000.
+def test_simple_convnet_reaches_98_percent_in_the_books_20_epochs_on_the_8000_2000_split(shared_data, tmp_path,
+                                                                                          plotting):
+    # The book's recipe and its train_convnet.py's 20 epochs (std 0.01, Adam 0.001, batches of 100 drawn with
+    # replacement); the book reports 98.2% on its own split. Here seed 0 peaks at 98.25% (epoch 19) and ends at
+    # 97.90%; seeds 1 and 2 end at 98.30% and 97.90%, peaking at 98.45% and 98.15%: the final accuracy of the
+    # book's recipe wobbles by a few images out of 2,000 around 98%, so the final one is held to 97.5%.
     figures = ch7_simple_convnet.main(_args(shared_data, tmp_path))
     print(f"SimpleConvNet: test accuracy {figures['test_accuracy']:.4f} in {figures['seconds']:.0f} s")
-    assert figures["test_accuracy"] >= 0.975
+    assert len(figures["test_accuracy_by_epoch"]) == 20
     assert max(figures["test_accuracy_by_epoch"]) >= 0.98
+    assert figures["test_accuracy"] >= 0.975
 
 
 def test_deep_convnet_has_the_books_shapes_and_learns(shared_data):
@@ -141,6 +144,6 @@ def test_cnn_graph_loss_and_gradients_agree_with_independent_numbers(tmp_path):
         numerical = numerical_grad(lambda _: cnn_graph.small_cnn_loss(leaves), leaves[name])
         np.testing.assert_allclose(figures["gradients"][name], numerical, atol=1e-7)
     svg = html.unescape((tmp_path / "cnn_graph.svg").read_text())  # dot writes "-" as &#45;
-    for op in ("im2col", "affine", "ReLU", "max_pool2d", "softmax-CE"):
+    for op in ("conv2d", "affine", "ReLU", "max_pool2d", "softmax-CE"):
         assert op in svg
     assert (tmp_path / "cnn_graph.png").read_bytes()[:8] == PNG_SIGNATURE
