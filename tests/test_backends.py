@@ -31,6 +31,7 @@ from test_torch_oracle import FORWARD, GRADIENT
 import nn
 from autograd import Tensor, hvp
 from autograd.errors import DeviceError
+from nn import functional as F
 
 
 # ---- the libraries ----------------------------------------------------------------------------
@@ -274,3 +275,22 @@ def test_integers_and_bools_become_float64_and_float32_stays(backend):
     assert y.dtype == xp.float32 and backend.owns(y.data)
     y.backward()
     assert backend.owns(x.grad) and x.grad.dtype == xp.float32
+
+
+def _largest_task_result(array) -> int:
+    """The most elements any one task of a Dask array's graph makes (every task run, on tiny arrays)."""
+    graph = dict(array.__dask_graph__())
+    return max(getattr(result, "size", 0) for result in dask.get(graph, list(graph)))
+
+
+@pytest.mark.parametrize("reduce", [lambda x: x.sum(), lambda x: x.mean(), lambda x: x.max(),
+                                    lambda x: x.sum(axis=0).sum(), lambda x: (F.softplus(x) - 0.5 * x).mean()],
+                         ids=["sum", "mean", "max", "sum_axis0", "logistic_loss"])
+def test_dask_gradients_are_made_chunk_by_chunk(reduce):
+    # Out of core, no task may hold more than a chunk: a gradient made as one array of the leaf's whole
+    # shape (a reduction's backward broadcasting without the leaf's chunks) would not fit in a worker.
+    x = Tensor(da.from_array(np.arange(24.0).reshape(12, 2), chunks=(3, 2)), requires_grad=True)
+    reduce(x).backward()
+    assert x.grad.chunks == x.data.chunks, f"gradient chunks {x.grad.chunks}, leaf chunks {x.data.chunks}"
+    largest = _largest_task_result(x.grad)
+    assert largest <= 6, f"a task of the gradient's graph makes {largest} elements; the leaf's chunks hold 6"
