@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from .backend import NUMPY, device_of, move, namespace_of
+from .backend import NUMPY, compat, device_of, move, namespace_of
 from .errors import ShapeError
 
 
@@ -89,6 +89,16 @@ def _sum_to_shape(grad, shape):
     stretched = tuple(i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
     xp = namespace_of(grad)
     return xp.reshape(xp.sum(grad, axis=tuple(range(extra)) + stretched, keepdims=True), shape)
+
+
+def _stretch(g, like):
+    """g broadcast to the shape of `like`, whose gradient it becomes: a view, except on Dask, where a broadcast
+    is one task the size of the whole input (out-of-core data would not fit); adding zeros in like's chunks
+    keeps it chunk by chunk."""
+    xp = namespace_of(g)
+    if compat.is_dask_array(g):
+        return g + xp.zeros_like(_array_of(like))
+    return xp.broadcast_to(g, like.shape)
 
 
 def _sigmoid(x):
@@ -400,8 +410,7 @@ class Sum(Op):
         return namespace_of(a).sum(a, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, ctx, g, a, out):
-        xp = namespace_of(g)
-        return (xp.broadcast_to(xp.reshape(g, _reduced_shape(a.shape, self.axis)), a.shape),)
+        return (_stretch(namespace_of(g).reshape(g, _reduced_shape(a.shape, self.axis)), a),)
 
 
 class Max(Op):
@@ -425,7 +434,7 @@ class Max(Op):
         # As numbers (the standard multiplies no booleans with floats), so ties can share the gradient.
         is_max = ap.astype(_array_of(a) == ap.reshape(_array_of(out), kept_shape), a.dtype)
         share = is_max / ap.sum(is_max, axis=self.axis, keepdims=True)
-        return (xp.broadcast_to(xp.reshape(g, kept_shape), a.shape) * share,)
+        return (xp.reshape(g, kept_shape) * share,)  # broadcasts g over each reduced axis
 
 
 class Softmax(Op):
