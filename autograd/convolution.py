@@ -7,13 +7,19 @@ col2im, its adjoint, adds each line back where its window came from. Both are fu
 made a few images at a time, and its backward is built from them, so it is differentiable to
 any order. Max pooling is one fused op, whose backward routes the gradient to each window's
 largest element. The protocol is `ops.py`'s.
+
+Arrays of any Array API library work (`xp = namespace_of(x)`, as in ops.py); NumPy arrays take
+fast paths through strided window views (`sliding_window_view`, which other libraries lack),
+the others one strided slice per kernel position.
 """
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
+from .backend import device_of, is_numpy, namespace_of
 from .ops import Op, _on_arrays
 
 # Numbers in each piece of an unfold matrix that Conv2d makes at a time (4 MiB in float64): pieces that stay
@@ -27,10 +33,22 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
+def _output_size(shape, kernel, stride, padding) -> tuple:
+    """(OH, OW): how many windows fit along the height and the width of images of `shape` (N, C, H, W)."""
+    return tuple(conv_output_size(shape[2 + axis], kernel[axis], stride[axis], padding[axis]) for axis in (0, 1))
+
+
 def _windows(padded, kernel, stride, writeable=False):
-    """A view (N, C, OH, OW, kh, kw) of every window of a padded NCHW array: no copy."""
+    """A view (N, C, OH, OW, kh, kw) of every window of a padded NCHW NumPy array: no copy."""
     view = np.lib.stride_tricks.sliding_window_view(padded, kernel, axis=(2, 3), writeable=writeable)
     return view[:, :, ::stride[0], ::stride[1]]
+
+
+def _window_places(kernel, stride, rows, cols) -> list:
+    """For each kernel position (row by row), the (rows, columns) slices of the padded images holding that
+    element of every window: a strided slice of an (N, C, OH, OW) shape, in any array library."""
+    return [(slice(i, i + stride[0] * (rows - 1) + 1, stride[0]), slice(j, j + stride[1] * (cols - 1) + 1, stride[1]))
+            for i in range(kernel[0]) for j in range(kernel[1])]
 
 
 def _pad_images(x, padding, value=0.0):
@@ -39,7 +57,8 @@ def _pad_images(x, padding, value=0.0):
         return x
     batch, channels, height, width = x.shape
     # One fill and one copy: np.pad's own bookkeeping doubled the time on Conv2d's pieces of a batch.
-    out = np.full((batch, channels, height + 2 * padding[0], width + 2 * padding[1]), value, dtype=x.dtype)
+    out = namespace_of(x).full((batch, channels, height + 2 * padding[0], width + 2 * padding[1]), value,
+                               dtype=x.dtype, device=device_of(x))
     out[:, :, padding[0]:padding[0] + height, padding[1]:padding[1] + width] = x
     return out
 
@@ -48,16 +67,15 @@ def _add_windows(windows, padded_shape, stride):
     """The adjoint of `_windows`: a fresh array of `padded_shape` where each window's numbers are added
     back at the place the window came from (overlapping windows add up)."""
     kernel = windows.shape[4:]
-    out = np.zeros(padded_shape, dtype=windows.dtype)
-    if stride[0] >= kernel[0] and stride[1] >= kernel[1]:  # windows do not overlap: one strided assignment
+    out = namespace_of(windows).zeros(padded_shape, dtype=windows.dtype, device=device_of(windows))
+    if is_numpy(out) and stride[0] >= kernel[0] and stride[1] >= kernel[1]:  # no overlap: one strided assignment
         _windows(out, kernel, stride, writeable=True)[...] = windows
         return out
-    # Overlapping windows: one strided add per kernel position; measured faster than a strided-diagonal
-    # sum (1.6-3x) or np.bincount (1.7x) on MNIST-sized batches, as each add is one vectorised call.
-    rows, cols = windows.shape[2], windows.shape[3]
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            out[:, :, i:i + stride[0] * rows:stride[0], j:j + stride[1] * cols:stride[1]] += windows[..., i, j]
+    # One strided add per kernel position; measured faster than a strided-diagonal sum (1.6-3x) or
+    # np.bincount (1.7x) on MNIST-sized batches, as each add is one vectorised call.
+    places = _window_places(kernel, stride, windows.shape[2], windows.shape[3])
+    for position, (rows, cols) in enumerate(places):
+        out[:, :, rows, cols] += windows[..., position // kernel[1], position % kernel[1]]
     return out
 
 
@@ -87,9 +105,16 @@ class Unfold(Op):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, ctx, x):
-        windows = _windows(_pad_images(x, self.padding), self.kernel, self.stride)
-        batch, channels, rows, cols = windows.shape[:4]
-        return windows.transpose(0, 1, 4, 5, 2, 3).reshape((batch, -1, rows * cols))  # the one copy
+        padded = _pad_images(x, self.padding)
+        if is_numpy(x):
+            windows = _windows(padded, self.kernel, self.stride)
+            batch, channels, rows, cols = windows.shape[:4]
+            return windows.transpose(0, 1, 4, 5, 2, 3).reshape((batch, -1, rows * cols))  # the one copy
+        xp = namespace_of(x)
+        rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
+        places = _window_places(self.kernel, self.stride, rows, cols)
+        stacked = xp.stack([padded[:, :, r, c] for r, c in places], axis=2)  # (N, C, kh * kw, OH, OW)
+        return xp.reshape(stacked, (x.shape[0], -1, rows * cols))
 
     def backward(self, ctx, g, x, out):
         return (_run(Fold(x.shape, self.kernel, self.stride, self.padding), g),)
@@ -108,9 +133,10 @@ class Fold(Op):
     def forward(self, ctx, columns):
         batch, channels, height, width = self.input_shape
         padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
-        rows = conv_output_size(height, self.kernel[0], self.stride[0], self.padding[0])
-        cols = conv_output_size(width, self.kernel[1], self.stride[1], self.padding[1])
-        windows = columns.reshape((batch, channels) + self.kernel + (rows, cols)).transpose(0, 1, 4, 5, 2, 3)
+        rows, cols = _output_size(self.input_shape, self.kernel, self.stride, self.padding)
+        xp = namespace_of(columns)
+        windows = xp.permute_dims(xp.reshape(columns, (batch, channels) + self.kernel + (rows, cols)),
+                                  (0, 1, 4, 5, 2, 3))
         return _crop_padding(_add_windows(windows, padded_shape, self.stride), self.padding)
 
     def backward(self, ctx, g, columns, out):
@@ -137,55 +163,55 @@ class Conv2d(Op):
     def __init__(self, kernel, stride, padding):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
-    def _output_size(self, x) -> tuple:
-        return tuple(conv_output_size(x.shape[2 + axis], self.kernel[axis], self.stride[axis], self.padding[axis])
-                     for axis in (0, 1))
-
     def _pieces(self, x) -> list:
         """Slices of the batch whose unfold matrices hold about UNFOLD_PIECE numbers each."""
-        rows, cols = self._output_size(x)
+        rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
         step = max(1, UNFOLD_PIECE // (x.shape[1] * self.kernel[0] * self.kernel[1] * rows * cols))
-        return [slice(start, start + step) for start in range(0, x.shape[0], step)]
+        return [slice(start, min(start + step, x.shape[0])) for start in range(0, x.shape[0], step)]
 
     def forward(self, ctx, x, W, b=None):
-        unfold, weights = Unfold(self.kernel, self.stride, self.padding), W.reshape((W.shape[0], -1))
-        rows, cols = self._output_size(x)
-        out = np.empty((x.shape[0], W.shape[0], rows * cols), dtype=np.result_type(x, W))
+        xp = namespace_of(x, W)
+        unfold, weights = Unfold(self.kernel, self.stride, self.padding), xp.reshape(W, (W.shape[0], -1))
+        rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
+        out = xp.empty((x.shape[0], W.shape[0], rows * cols), dtype=xp.result_type(x, W), device=device_of(x))
         for piece in self._pieces(x):
             # Unfold's column layout makes each product (n, F, OH * OW), already NCHW: no transposed copy.
-            np.matmul(weights, unfold.forward(None, x[piece]), out=out[piece])
+            out[piece, ...] = weights @ unfold.forward(None, x[piece, ...])
         if b is not None:
-            out += b[:, None]
-        return out.reshape((x.shape[0], W.shape[0], rows, cols))
+            out += xp.reshape(b, (-1, 1))
+        return xp.reshape(out, (x.shape[0], W.shape[0], rows, cols))
 
     def _part_gradients(self, g, x, weights, need_x, need_W) -> tuple:
         """d x and d W (as (F, C * kh * kw)) for images x and their g: fold(W^T g), g unfold(x)^T summed."""
         grad_W = grad_x = None
         if need_W:  # first, so that the unfold matrix is gone before W^T g (as large) is made
+            xp = namespace_of(g)
             columns = _run(Unfold(self.kernel, self.stride, self.padding), x)
-            grad_W = (g @ columns.transpose((0, 2, 1))).sum(axis=0)
+            grad_W = xp.sum(g @ xp.permute_dims(columns, (0, 2, 1)), axis=0)
         if need_x:
             grad_x = _run(Fold(x.shape, self.kernel, self.stride, self.padding), weights.T @ g)
         return grad_x, grad_W
 
     def backward(self, ctx, g, x, W, *bias_and_out):
         need_x, need_W = ctx.needs_input_grad[:2]
-        g = g.reshape((g.shape[0], g.shape[1], -1))  # (N, F, OH * OW)
-        weights = W.reshape((W.shape[0], -1))
+        xp = namespace_of(g)
+        g = xp.reshape(g, (g.shape[0], g.shape[1], -1))  # (N, F, OH * OW)
+        weights = xp.reshape(W, (W.shape[0], -1))
         if _on_arrays(g):  # a few images at a time, as forward
-            grad_x, grad_W = np.empty(x.shape, dtype=np.result_type(g, W)) if need_x else None, 0
+            grad_x = xp.empty(x.shape, dtype=xp.result_type(g, W), device=device_of(x)) if need_x else None
+            grad_W = 0
             for piece in self._pieces(x):
-                part_x, part_W = self._part_gradients(g[piece], x[piece], weights, need_x, need_W)
+                part_x, part_W = self._part_gradients(g[piece, ...], x[piece, ...], weights, need_x, need_W)
                 if need_x:
-                    grad_x[piece] = part_x
+                    grad_x[piece, ...] = part_x
                 if need_W:
                     grad_W = grad_W + part_W
         else:  # under create_graph the derivative's own graph keeps what it uses anyway: the whole batch
             grad_x, grad_W = self._part_gradients(g, x, weights, need_x, need_W)
-        grads = (grad_x, grad_W.reshape(W.shape) if need_W else None)
+        grads = (grad_x, xp.reshape(grad_W, W.shape) if need_W else None)
         if len(bias_and_out) == 1:  # no bias
             return grads
-        return grads + (g.sum(axis=(0, 2)) if ctx.needs_input_grad[2] else None,)
+        return grads + (xp.sum(g, axis=(0, 2)) if ctx.needs_input_grad[2] else None,)
 
 
 class MaxPool2d(Op):
@@ -202,19 +228,21 @@ class MaxPool2d(Op):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, ctx, x):
-        windows = _windows(_pad_images(x, self.padding, -np.inf), self.kernel, self.stride)
+        xp, device = namespace_of(x), device_of(x)
+        padded = _pad_images(x, self.padding, -math.inf)
+        rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
         # The book's figure: the max over one strided view per kernel position (a 2x2 pool: four
         # views of a quarter of x), half the time of copying every window out for an argmax.
-        positions = [windows[..., i, j] for i in range(self.kernel[0]) for j in range(self.kernel[1])]
-        largest = functools.reduce(np.maximum, positions)  # np.maximum lets nan win, as max does
-        has_nan = np.isnan(largest).any()
+        positions = [padded[:, :, r, c] for r, c in _window_places(self.kernel, self.stride, rows, cols)]
+        largest = functools.reduce(xp.maximum, positions)  # maximum lets nan win, as max does
+        has_nan = bool(xp.any(xp.isnan(largest)))
         # The chosen position is the first holding the largest (where that is nan, the first nan):
         # count, window by window, the positions passed before it (cheap boolean passes, no argmax).
-        chosen = np.zeros(largest.shape, dtype=np.uint8 if len(positions) <= 256 else np.intp)
-        not_yet = np.ones(largest.shape, dtype=bool)
+        chosen = xp.zeros(largest.shape, dtype=xp.uint8 if len(positions) <= 256 else xp.int64, device=device)
+        not_yet = xp.ones(largest.shape, dtype=xp.bool, device=device)
         for candidate in positions[:-1]:
             not_yet &= (candidate != largest) & (candidate == candidate) if has_nan else candidate != largest
-            chosen += not_yet
+            chosen += xp.astype(not_yet, chosen.dtype)
         ctx.saved = chosen
         return largest
 
@@ -236,17 +264,19 @@ class RouteToChosen(Op):
     def forward(self, ctx, g):
         batch, channels, height, width = self.input_shape
         padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
-        if self.stride[0] >= self.kernel[0] and self.stride[1] >= self.kernel[1]:
-            # Windows do not overlap: one indexed assignment through a window view (2.4x the one-hot below).
+        if is_numpy(g) and self.stride[0] >= self.kernel[0] and self.stride[1] >= self.kernel[1]:
+            # Windows do not overlap: one indexed assignment through a window view (up to 1.5x one pass per position).
             out = np.zeros(padded_shape, dtype=g.dtype)
             sample, channel, row, column = np.indices(g.shape, sparse=True)
             kernel_row, kernel_column = np.divmod(self.chosen, self.kernel[1])
             _windows(out, self.kernel, self.stride, writeable=True)[
                 sample, channel, row, column, kernel_row, kernel_column] = g
             return _crop_padding(out, self.padding)
-        one_hot = self.chosen[..., None] == np.arange(self.kernel[0] * self.kernel[1])
-        windows = (one_hot * g[..., None]).reshape(g.shape + self.kernel)
-        return _crop_padding(_add_windows(windows, padded_shape, self.stride), self.padding)
+        xp = namespace_of(g)
+        out, zeros = xp.zeros(padded_shape, dtype=g.dtype, device=device_of(g)), xp.zeros_like(g)
+        for position, (rows, cols) in enumerate(_window_places(self.kernel, self.stride, g.shape[2], g.shape[3])):
+            out[:, :, rows, cols] += xp.where(self.chosen == position, g, zeros)
+        return _crop_padding(out, self.padding)
 
     def backward(self, ctx, g, upstream, out):
         return (_run(PickChosen(self.chosen, self.kernel, self.stride, self.padding), g),)
@@ -262,9 +292,12 @@ class PickChosen(Op):
         self.chosen, self.kernel, self.stride, self.padding = chosen, kernel, stride, padding
 
     def forward(self, ctx, x):
-        windows = _windows(_pad_images(x, self.padding), self.kernel, self.stride)
-        flat = windows.reshape(windows.shape[:4] + (-1,))
-        return np.take_along_axis(flat, self.chosen[..., None], axis=-1)[..., 0]
+        xp, padded = namespace_of(x), _pad_images(x, self.padding)
+        picked = xp.zeros(self.chosen.shape, dtype=x.dtype, device=device_of(x))
+        places = _window_places(self.kernel, self.stride, self.chosen.shape[2], self.chosen.shape[3])
+        for position, (rows, cols) in enumerate(places):
+            picked = xp.where(self.chosen == position, padded[:, :, rows, cols], picked)
+        return picked
 
     def backward(self, ctx, g, x, out):
         return (_run(RouteToChosen(self.chosen, x.shape, self.kernel, self.stride, self.padding), g),)
