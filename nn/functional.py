@@ -23,7 +23,7 @@ import numpy as np
 
 from autograd import ShapeError, Tensor, Value, as_tensor, backend, numbers_of, where
 from autograd.backend import device_of, namespace_of
-from autograd.convolution import Fold, MaxPool2d, Unfold, conv_output_size
+from autograd.convolution import Conv2d, Fold, MaxPool2d, Unfold, conv_output_size
 from autograd.ops import (
     Affine,
     LogSoftmax,
@@ -431,7 +431,9 @@ def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     kernels W (F, C, kh, kw) and a bias b (F,): the result is (N, F, OH, OW).
 
     Built as the book builds it (ch. 7): im2col (in PyTorch's unfold layout, one column per
-    window), one matrix product, reshapes; so its gradients, of any order, come from those ops.
+    window) and one matrix product, fused into one op that makes the im2col matrix a few images
+    at a time and keeps none of it for backward (`autograd.convolution.Conv2d`); its gradients,
+    of any order, come from the rules of im2col, col2im and the product.
     `stride` and `padding` (zeros) are an int or a pair (height, width).
     """
     x, W = _tensor_only(x, "conv2d"), _tensor_only(W, "conv2d")
@@ -444,12 +446,8 @@ def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
                          f"(shape {W.shape}, (out_channels, in_channels, kh, kw)): check in_channels")
     b = None if b is None else _node(b)
     _require_bias("conv2d", b, filters)
-    rows, cols = _require_fit("conv2d", x.shape[2:], (kernel_h, kernel_w), stride, padding)
-    # One matrix product for the whole batch; unfold's column layout gives (N, F, OH * OW), NCHW order.
-    y = W.reshape(filters, -1) @ Unfold((kernel_h, kernel_w), stride, padding)(x)
-    if b is not None:
-        y = y + b.reshape(filters, 1)
-    return y.reshape(x.shape[0], filters, rows, cols)
+    _require_fit("conv2d", x.shape[2:], (kernel_h, kernel_w), stride, padding)
+    return Conv2d((kernel_h, kernel_w), stride, padding)(x, W, *([] if b is None else [b]))
 
 
 def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
