@@ -34,8 +34,13 @@ def small_cnn_leaves(seed: int = 0) -> dict:
 
 
 def small_cnn_loss(leaves: dict):
-    """The small CNN's loss on its image, labelled class 1."""
-    hidden = F.max_pool2d(F.relu(F.conv2d(leaves["x"], leaves["W1"], leaves["b1"])), 2)
+    """The small CNN's loss on its image, labelled class 1. The convolution is written out as the book's
+    Convolution layer computes it (ch. 7), so that the picture shows each step; F.conv2d is the same
+    computation fused into one node."""
+    columns = F.im2col(leaves["x"], 3, 3)  # (16 places, 9 pixels)
+    responses = F.linear(columns, leaves["W1"].reshape((2, -1)).T, leaves["b1"])  # (16 places, 2 filters)
+    convolved = responses.reshape((1, 4, 4, 2)).transpose(0, 3, 1, 2)  # back to 1 image of 2 channels, 4 x 4
+    hidden = F.max_pool2d(F.relu(convolved), 2)
     scores = F.linear(hidden.reshape((1, -1)), leaves["W2"], leaves["b2"])
     return F.cross_entropy(scores, np.array([1]))
 

@@ -144,6 +144,6 @@ def test_cnn_graph_loss_and_gradients_agree_with_independent_numbers(tmp_path):
         numerical = numerical_grad(lambda _: cnn_graph.small_cnn_loss(leaves), leaves[name])
         np.testing.assert_allclose(figures["gradients"][name], numerical, atol=1e-7)
     svg = html.unescape((tmp_path / "cnn_graph.svg").read_text())  # dot writes "-" as &#45;
-    for op in ("conv2d", "affine", "ReLU", "max_pool2d", "softmax-CE"):
+    for op in ("im2col", "affine", "ReLU", "max_pool2d", "softmax-CE"):
         assert op in svg
     assert (tmp_path / "cnn_graph.png").read_bytes()[:8] == PNG_SIGNATURE
