@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .backend import device_of, is_numpy, namespace_of
-from .ops import Op, _on_arrays
+from .ops import Op, _on_arrays, _run
 
 # Numbers in each piece of an unfold matrix that Conv2d makes at a time (4 MiB in float64): pieces that stay
 # in cache made DeepConvNet's step 1.25x (float64) to 1.6x (float32) faster than the whole batch's matrix;
@@ -77,11 +77,6 @@ def _add_windows(windows, padded_shape, stride):
     for position, (rows, cols) in enumerate(places):
         out[:, :, rows, cols] += windows[..., position // kernel[1], position % kernel[1]]
     return out
-
-
-def _run(op, *inputs):
-    """Call `op` on arrays (a first-order backward) or on Tensors, recording it (under create_graph)."""
-    return op.forward(None, *inputs) if _on_arrays(inputs[0]) else op(*inputs)
 
 
 def _crop_padding(padded, padding):

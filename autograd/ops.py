@@ -81,6 +81,11 @@ def _array_of(x):
     return x if _on_arrays(x) else x.data
 
 
+def _run(op, *inputs):
+    """Call `op` on arrays (a first-order backward) or on Tensors, recording it (under create_graph)."""
+    return op.forward(None, *inputs) if _on_arrays(inputs[0]) else op(*inputs)
+
+
 def _sum_to_shape(grad, shape):
     """Undo broadcasting: sum `grad` over the axes that broadcasting added or stretched."""
     if grad.shape == shape:
@@ -578,8 +583,7 @@ class GetItem(Op):
         return a[self.index]
 
     def backward(self, ctx, g, a, out):
-        scatter = ScatterAdd(self.index, a.shape)
-        return (scatter.forward(None, g) if _on_arrays(g) else scatter(g),)
+        return (_run(ScatterAdd(self.index, a.shape), g),)
 
 
 class ScatterAdd(Op):
@@ -666,5 +670,4 @@ class To(Op):
 
     def backward(self, ctx, g, a, out):
         home = _array_of(a)
-        back = To(namespace_of(home), device_of(home))
-        return (back.forward(None, g) if _on_arrays(g) else back(g),)
+        return (_run(To(namespace_of(home), device_of(home)), g),)
