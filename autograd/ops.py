@@ -580,10 +580,18 @@ class GetItem(Op):
         self.index = index
 
     def forward(self, ctx, a):
-        return a[self.index]
+        return _pick(a, self.index)
 
     def backward(self, ctx, g, a, out):
         return (_run(ScatterAdd(self.index, a.shape), g),)
+
+
+def _pick(x, index):
+    """x[index]; an integer array alone picks whole rows, which the standard spells xp.take(x, index, axis=0)."""
+    if type(x) is not np.ndarray and _on_arrays(x) and getattr(index, "ndim", 0) == 1 \
+            and namespace_of(index).isdtype(index.dtype, "integral"):
+        return namespace_of(x).take(x, index, axis=0)
+    return x[index]
 
 
 class ScatterAdd(Op):
@@ -607,12 +615,12 @@ class ScatterAdd(Op):
         # The standard has no scatter-add: a one-hot matrix of where each entry of g goes adds repeats up
         # (memory: entries x elements, so fine for the index sizes a gradient check uses, not for embeddings).
         size = math.prod(self.shape)
-        destinations = xp.reshape(xp.reshape(xp.arange(size, device=device), self.shape)[self.index], (-1, 1))
+        destinations = xp.reshape(_pick(xp.reshape(xp.arange(size, device=device), self.shape), self.index), (-1, 1))
         one_hot = xp.astype(destinations == xp.arange(size, device=device), g.dtype)
         return xp.reshape(xp.reshape(g, (1, -1)) @ one_hot, self.shape)
 
     def backward(self, ctx, g, a, out):
-        return (g[self.index],)
+        return (_pick(g, self.index),)
 
 
 def _is_basic_index(index) -> bool:
