@@ -1,4 +1,4 @@
-"""The whole op suite on other array libraries: array_api_strict and Dask, against NumPy float64.
+"""The whole op suite on other array libraries: array_api_strict, Dask and PyTorch, against NumPy float64.
 
 Every Tensor case of the oracle sweep's catalogue (tests/test_oracle_sweep.py: one or more
 cases for every public differentiable function, found by enumerating the API) runs twice on
@@ -8,7 +8,8 @@ sweep's float64 tolerances, and must come back as that library's arrays, not sil
 NumPy. `array_api_strict` rejects anything outside the Array API standard, so a NumPy call
 left in an op fails here; Dask arrays are lazy and chunked (each argument is split in two
 along every axis that allows it), so an op that assumes its numbers are at hand fails too.
-No PyTorch: NumPy is the reference, and PyTorch checks NumPy elsewhere.
+NumPy is the reference, and PyTorch checks NumPy elsewhere; PyTorch's CPU tensors, where it is
+installed, are a third library here (the way CUDA tensors go, on a machine without a GPU).
 
 Then the contract itself: `.to`, `.device`, `.numpy()`, dtypes, and the error when two
 libraries meet in one op.
@@ -59,6 +60,12 @@ STRICT = Backend("array_api_strict", array_api_strict, array_api_strict.asarray,
 DASK = Backend("dask", da, lambda a: da.from_array(np.asarray(a), chunks=_halves(np.shape(a))),
                compat.is_dask_array, lambda *xs: [np.asarray(x) for x in dask.compute(*xs)])
 BACKENDS = [STRICT, DASK]
+try:  # PyTorch's CPU tensors go through array-api-compat's torch namespace, as CUDA tensors would
+    import torch
+    BACKENDS.append(Backend("torch", "torch", lambda a: torch.asarray(np.array(a)), compat.is_torch_array,
+                            lambda *xs: [x.detach().numpy() for x in xs]))
+except ImportError:  # an optional third library: the suite runs on the other two
+    pass
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -111,6 +118,8 @@ CANNOT_RUN = {
     ("Tensor.max:empty_(0, 3)_axis=1", "dask"): DASK_EMPTY,
     ("F.softmax:(0, 3)_axis=-1", "dask"): DASK_EMPTY,
     ("F.log_softmax:(0, 3)_axis=-1", "dask"): DASK_EMPTY,
+    ("Tensor.__getitem__:slices", "torch"): "PyTorch takes no negative slice step (x[:, ::-1]); torch.flip is "
+                                            "its spelling",
 }
 
 TENSOR_CASES = [case for case in sweep.CASES if not case.scalar]  # Value cases hold Python floats
@@ -222,7 +231,8 @@ def test_special_points_match_numpy(backend, case, constants_in):
 def test_every_case_runs_or_has_a_reason():
     assert len(TENSOR_CASES) > 150, "the catalogue came back nearly empty"
     ids = {case.id for case in TENSOR_CASES}
-    stale = sorted(key for key in CANNOT_RUN if key[0] not in ids or key[1] not in {b.name for b in BACKENDS})
+    libraries = {"array_api_strict", "dask", "torch"}  # torch's cases exist only where it is installed
+    stale = sorted(key for key in CANNOT_RUN if key[0] not in ids or key[1] not in libraries)
     assert not stale, f"CANNOT_RUN names cases or libraries that do not exist: {stale}"
     assert all(name in sweep.SPECS for name in (*SPELLED_FOR_ANY_LIBRARY, *RESULT_IN_NUMPY))
 

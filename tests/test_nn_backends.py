@@ -1,6 +1,7 @@
 """nn keeps the tensors' array library: a model moved with `Module.to` trains on `array_api_strict` (which
 refuses anything outside the Array API standard) and on Dask exactly as on NumPy, with the same seeds; state
-dicts and files hold host NumPy arrays; DataLoader, load_mnist and fit() work in the other library."""
+dicts and files hold host NumPy arrays; DataLoader, load_mnist and fit() work in the other library. Where
+PyTorch is installed, its CPU tensors are a third library."""
 import array_api_strict
 import dask
 import dask.array as da
@@ -15,6 +16,11 @@ from autograd.errors import DeviceError
 from nn.functional import cross_entropy
 
 LIBRARIES = {"array_api_strict": array_api_strict, "dask": da}
+try:  # PyTorch's CPU tensors, where it is installed: the way CUDA tensors go, on a machine without a GPU
+    import torch
+    LIBRARIES["torch"] = torch
+except ImportError:
+    torch = None
 OPTIMIZERS = {
     "sgd": lambda params: nn.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3),
     "momentum": lambda params: nn.optim.Momentum(params, lr=0.05),
@@ -29,6 +35,8 @@ def _is(array, library) -> bool:
         return type(array) is np.ndarray
     if library is da:
         return isinstance(array, da.Array)
+    if library is torch:
+        return isinstance(array, torch.Tensor)
     return isinstance(array, array_api_strict._array_object.Array)
 
 
