@@ -70,8 +70,8 @@ class _NumPyNamespace:
 
     @staticmethod
     def isdtype(dtype, kind) -> bool:
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        return dtype.kind in "".join(_DTYPE_KINDS[k] for k in kinds)
+        letters = _DTYPE_KINDS.get(kind) if isinstance(kind, str) else "".join([_DTYPE_KINDS[k] for k in kind])
+        return dtype.kind in letters
 
 
 _DTYPE_KINDS = {"bool": "b", "signed integer": "i", "unsigned integer": "u", "integral": "iu",

@@ -189,6 +189,8 @@ class Tensor:
 
     @property
     def size(self) -> int:
+        if type(self._data) is np.ndarray:
+            return self._data.size
         return math.prod(self.shape)  # not the array's .size: a method in PyTorch, None for some Dask shapes
 
     @property

@@ -11,7 +11,7 @@ from conftest import require_shared_data
 
 import nn
 from autograd import Tensor
-from autograd.backend import namespace_of, to_numpy
+from autograd.backend import move, namespace_of, to_numpy
 from autograd.errors import DeviceError
 from nn.functional import cross_entropy
 
@@ -50,13 +50,13 @@ def _data(seed=0, samples=24):
     return rng.standard_normal((samples, 6)), rng.integers(0, 3, samples)
 
 
-def _train(library, optimizer: str, steps: int = STEPS):
-    """Losses and the final state dict of a few steps on `library` (None: NumPy, unmoved)."""
+def _train(library, optimizer: str, steps: int = STEPS, device=None):
+    """Losses and the final state dict of a few steps on `library` (None: NumPy, unmoved), on `device`."""
     model = _mlp()
     x, t = _data()
     if library is not None:
-        model.to(library)
-        x, t = library.asarray(x), library.asarray(t)
+        model.to(library, device)
+        x, t = move(x, library, device), move(t, library, device)
     opt = OPTIMIZERS[optimizer](model.parameters())
     losses = []
     for _ in range(steps):
@@ -88,6 +88,29 @@ def test_training_on_another_library_gives_numpys_losses_and_weights(library, op
         assert _is(p.data, library), name  # parameters, BatchNorm's running statistics and the optimizer's updates
         np.testing.assert_allclose(to_numpy(p.data), q.data, rtol=1e-10, atol=1e-12, err_msg=name)
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
+
+
+def _gpu(name: str):
+    """(library, device, is-its-array) for a GPU library, or a skip that says why there is none."""
+    if name == "cupy":
+        cupy = pytest.importorskip("cupy", reason="CuPy is not installed (it needs an NVIDIA GPU)")
+        if cupy.cuda.runtime.getDeviceCount() == 0:
+            pytest.skip("CuPy is installed but finds no GPU")
+        return cupy, None, lambda array: isinstance(array, cupy.ndarray)
+    if torch is None or not torch.cuda.is_available():
+        pytest.skip("no CUDA device for PyTorch on this machine")
+    return torch, "cuda:0", lambda array: isinstance(array, torch.Tensor) and array.is_cuda
+
+
+@pytest.mark.parametrize("gpu", ["cupy", "torch_cuda"])
+def test_training_on_a_gpu_gives_numpys_losses_and_weights(gpu):
+    library, device, on_gpu = _gpu(gpu)
+    expected_losses, expected = _train(None, "adam")
+    losses, model = _train(library, "adam", device=device)
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-9)  # a GPU sums in its own order
+    for (name, p), (_, q) in zip(model._named_state(), expected._named_state()):
+        assert on_gpu(p.data), name
+        np.testing.assert_allclose(to_numpy(p.data), q.data, rtol=1e-8, atol=1e-10, err_msg=name)
 
 
 def test_optimizer_state_lives_with_the_parameters(library):
