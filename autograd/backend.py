@@ -57,7 +57,7 @@ class _NumPyNamespace:
         return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
-    def reshape(x, shape):
+    def reshape(x, shape):  # the array's own method (NumPy scalars have it too, unlike np.ndarray.reshape)
         return x.reshape(shape)
 
     @staticmethod

