@@ -178,13 +178,8 @@ def _simple_steppers(params, data) -> dict:
 
 def weight_gap(params, data, steps: int = 5) -> dict:
     """Largest difference of each engine's weights from the book's layers' after the same few steps."""
-    competitors = _simple_steppers(params, data[:steps])
-    for step in competitors.values():
-        for _ in range(steps):
-            step()
-    reference = competitors["book"].weights()
-    return {name: max(float(np.abs(step.weights()[k] - reference[k]).max()) for k in reference)
-            for name, step in competitors.items() if name != "book"}
+    from .harness import weight_gaps
+    return weight_gaps(_simple_steppers(params, data[:steps]), steps, reference="book")
 
 
 def deep_weight_gap(params, data, steps: int = 3) -> float:

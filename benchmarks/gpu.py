@@ -277,22 +277,12 @@ def steppers(xp, params: dict, data: list, torch_device: str | None = "cuda") ->
     return steps
 
 
-def weight_gap(steps: dict, count: int = AGREEMENT_STEPS) -> dict:
-    """Largest difference of each engine's weights from the hand-written step's after `count` steps each."""
-    for step in steps.values():
-        for _ in range(count):
-            step()
-    reference = steps["hand"].weights()
-    return {name: max(float(np.abs(step.weights()[k] - reference[k]).max()) for k in reference)
-            for name, step in steps.items() if name != "hand"}
-
-
 def measure(xp, workload: str, synchronize, rounds: int, torch_device: str | None = "cuda") -> dict:
     """Median seconds per step of every engine on one workload, each step waited for (synchronize)."""
-    from .harness import medians, time_interleaved
+    from .harness import medians, time_interleaved, weight_gaps
     params = params_for(workload)
     data, source = data_for(workload, 10)
-    gaps = weight_gap(steppers(xp, params, data[:AGREEMENT_STEPS], torch_device))
+    gaps = weight_gaps(steppers(xp, params, data[:AGREEMENT_STEPS], torch_device), AGREEMENT_STEPS, reference="hand")
 
     def synchronized(step):
         def run():

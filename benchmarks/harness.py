@@ -10,6 +10,8 @@ import platform
 import statistics
 import time
 
+import numpy as np
+
 
 def time_interleaved(competitors: dict, rounds: int, min_sample_s: float = 0.02, warmup: int = 2,
                      pause_gc: bool = False) -> dict:
@@ -46,6 +48,17 @@ def time_interleaved(competitors: dict, rounds: int, min_sample_s: float = 0.02,
             gc.enable()
             samples[name].append(elapsed / calls)
     return samples
+
+
+def weight_gaps(competitors: dict, steps: int, reference: str) -> dict:
+    """Largest difference of each competitor's weights from `reference`'s after `steps` steps each (a step
+    function's .weights() gives its weights by name as NumPy arrays): do they all compute the same thing?"""
+    for step in competitors.values():
+        for _ in range(steps):
+            step()
+    expected = competitors[reference].weights()
+    return {name: max(float(np.abs(step.weights()[k] - expected[k]).max()) for k in expected)
+            for name, step in competitors.items() if name != reference}
 
 
 def medians(samples: dict) -> dict:

@@ -180,11 +180,6 @@ def _forward_backward(net, cycle, repeats):
 
 def check_agreement(steps: int = 5) -> dict:
     """Largest difference of each competitor's weights from hand NumPy's after the same few steps."""
+    from .harness import weight_gaps
     params, data, _ = _setup(count=steps)
-    competitors = _all_steppers(params, data)
-    for step in competitors.values():
-        for _ in range(steps):
-            step()
-    reference = competitors["numpy"].weights()
-    return {name: max(float(np.abs(step.weights()[k] - reference[k]).max()) for k in reference)
-            for name, step in competitors.items() if name != "numpy"}
+    return weight_gaps(_all_steppers(params, data), steps, reference="numpy")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import gpu, report
+from benchmarks.harness import weight_gaps
 
 SIZES = (12, 16, 16, 5)  # three layers, as the MLP workload
 BATCH = 8
@@ -42,7 +43,7 @@ def test_every_engine_takes_the_hand_written_step(dtype, init):
 
 def test_weight_gap_compares_every_engine_with_the_hand_written_step():
     params, data = gpu.make_params(SIZES, "float64", "he"), _data("float64")
-    gaps = gpu.weight_gap(gpu.steppers(np, params, data, torch_device=None), count=2)
+    gaps = weight_gaps(gpu.steppers(np, params, data, torch_device=None), 2, reference="hand")
     assert set(gaps) == {"ours", "dezero"}
     assert max(gaps.values()) < 1e-12
 
