@@ -33,8 +33,9 @@ NAMESPACE_NAMES = {
 
 class _NumPyNamespace:
     """NumPy as the ops see it: numpy's own functions, except seven that NumPy writes in Python (np.sum,
-    np.max, np.min, np.reshape, np.permute_dims, np.astype, np.isdtype: 1-3 µs of argument handling a call, 7%
-    of an MNIST step), which here go straight to the ufunc's reduce, the array's method or the dtype."""
+    np.max, np.min, np.reshape, np.permute_dims, np.astype, np.isdtype), which here go straight to the
+    ufunc's reduce, the array's method or the dtype: np.sum of a (100, 10) array costs 2.5 µs more than
+    np.add.reduce, np.reshape 0.8 µs more than the method, in an MNIST step of about 600 µs."""
 
     def __getattr__(self, name):  # everything else is numpy's own, looked up once
         function = getattr(np, name)
@@ -158,7 +159,7 @@ def resolve(target):
     """The namespace a `.to(target)` means: a module (numpy, cupy, torch, dask.array, array_api_strict)
     or one of NAMESPACE_NAMES."""
     if isinstance(target, str):
-        name = NAMESPACE_NAMES.get(target.split(":")[0])
+        name = NAMESPACE_NAMES.get(target)
         if name is None:
             raise ValueError(f"unknown array library or device {target!r}; use a module or one of "
                              f"{sorted(NAMESPACE_NAMES)}")
@@ -172,16 +173,12 @@ def resolve(target):
 
 
 def move(array, target, device=None):
-    """`array` in the namespace `target` (and on `device`, where given: "cuda:1" for PyTorch), a copy
-    through the host unless it is there already. A "torch:cuda:1" style target names the device too;
-    CuPy arrays go to CuPy's current device."""
-    if isinstance(target, str) and ":" in target and device is None and not target.startswith("dask"):
-        device = target.split(":", 1)[1]
+    """`array` in the namespace `target`, on `device` where given (the library's own device names:
+    "cuda:1" for PyTorch), as a copy through the host unless it is there already. Without a device,
+    CuPy arrays go to CuPy's current device and PyTorch tensors to the CPU."""
     xp = resolve(target)
     if xp is NUMPY:
         return to_numpy(array)
-    if "torch" in xp.__name__ and isinstance(device, str) and device.isdigit():
-        device = f"cuda:{device}"
     if namespace_of(array) is xp and (device is None or str(device_of(array)) == str(device)):
         return array
     host = to_numpy(array)  # copied below: the new array must not share a tensor's read-only numbers
