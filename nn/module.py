@@ -167,7 +167,7 @@ class Module:
         or a name ("numpy", "cpu", "cuda", "torch", "dask", ...). Parameters stay the same leaf objects
         with new numbers (so a graph recorded before refuses to backprop); one already there is left
         alone. Build optimizers after moving, as in PyTorch: their state lives with the parameters.
-        A module of `Value`s lives on the host only, so it goes nowhere but NumPy.
+        A module of `Value` nodes lives on the host only, so it goes nowhere but NumPy.
         """
         for name, p in self._named_state():
             if isinstance(p, Value):
