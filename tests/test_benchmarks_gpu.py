@@ -9,6 +9,8 @@ from benchmarks import gpu, report
 from benchmarks.harness import weight_gaps
 
 SIZES = (12, 16, 16, 5)  # three layers, as the MLP workload
+# DeZero is a benchmark peer (make bench installs it), not a test dependency: checked where it is installed.
+PEERS = {"dezero"} if importlib.util.find_spec("dezero") else set()
 BATCH = 8
 
 
@@ -22,7 +24,7 @@ def test_every_engine_takes_the_hand_written_step(dtype, init):
     params, data = gpu.make_params(SIZES, dtype, init, seed=1), _data(dtype)
     torch_device = "cpu" if importlib.util.find_spec("torch") else None
     steps = gpu.steppers(np, params, data, torch_device=torch_device)
-    assert {"hand", "ours", "dezero"} <= set(steps)
+    assert {"hand", "ours"} | PEERS <= set(steps)
     tolerance = {"float32": 1e-5, "float64": 1e-12}[dtype]
     for _ in range(len(data)):
         for step in steps.values():
@@ -44,7 +46,7 @@ def test_every_engine_takes_the_hand_written_step(dtype, init):
 def test_weight_gap_compares_every_engine_with_the_hand_written_step():
     params, data = gpu.make_params(SIZES, "float64", "he"), _data("float64")
     gaps = weight_gaps(gpu.steppers(np, params, data, torch_device=None), 2, reference="hand")
-    assert set(gaps) == {"ours", "dezero"}
+    assert set(gaps) == {"ours"} | PEERS
     assert max(gaps.values()) < 1e-12
 
 
