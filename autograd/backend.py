@@ -15,6 +15,7 @@ Nothing moves between libraries or devices by itself: operands of two namespaces
 from __future__ import annotations
 
 import importlib
+import numbers
 
 import array_api_compat as compat
 import numpy as np
@@ -84,6 +85,14 @@ NUMPY = _NumPyNamespace()
 
 def is_numpy(array) -> bool:
     return type(array) is np.ndarray or isinstance(array, (np.ndarray, np.generic))
+
+
+def is_other_library_array(x) -> bool:
+    """True for an array of a library other than NumPy (CuPy, PyTorch, Dask...). NumPy's arrays, lists and
+    numbers are answered here, without array-api-compat, whose check runs through every library it knows."""
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, numbers.Number, str, bytes)) or x is None:
+        return False
+    return compat.is_array_api_obj(x)
 
 
 def namespace_of(*arrays):

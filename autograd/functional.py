@@ -33,8 +33,7 @@ def _as_leaf(x):
         return Tensor(x.data, requires_grad=True, name=x.name)
     if isinstance(x, numbers.Real):
         return Value(x)
-    array = np.array(x) if not backend.compat.is_array_api_obj(x) or backend.is_numpy(x) \
-        else namespace_of(x).asarray(x, copy=True)
+    array = namespace_of(x).asarray(x, copy=True) if backend.is_other_library_array(x) else np.array(x)
     return Tensor(array, requires_grad=True)  # a copy: the caller's array is never touched
 
 
@@ -154,7 +153,7 @@ def _data_of(x):
 
 def _float_array(x):
     """x as an array in its own float dtype (float32 stays float32) and library; integers become float64."""
-    array = x if backend.compat.is_array_api_obj(x) else np.asarray(x)
+    array = x if backend.is_other_library_array(x) else np.asarray(x)
     xp = namespace_of(array)
     return array if xp.isdtype(array.dtype, "real floating") else xp.astype(array, xp.float64)
 

@@ -23,7 +23,7 @@ def _as_scalar(y) -> float:
         return y.data
     if isinstance(y, Tensor):
         y = y.data
-    array = backend.to_numpy(y) if backend.compat.is_array_api_obj(y) else np.asarray(y)
+    array = backend.to_numpy(y) if backend.is_other_library_array(y) else np.asarray(y)
     if array.size != 1:
         raise ValueError(
             f"numerical_grad needs f to return one number; it returned shape {array.shape}: "
@@ -145,7 +145,7 @@ def _weighted_output(out, weights):
 
 
 def _host(grad):
-    return backend.to_numpy(grad) if backend.compat.is_array_api_obj(grad) else grad  # a Value's grad is a float
+    return backend.to_numpy(grad) if backend.is_other_library_array(grad) else grad  # a Value's grad is a float
 
 
 def _in_library_of(out: Tensor, weights: np.ndarray):

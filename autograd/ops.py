@@ -101,7 +101,7 @@ def _stretch(g, like):
     is one task the size of the whole input (out-of-core data would not fit); adding zeros in like's chunks
     keeps it chunk by chunk."""
     xp = namespace_of(g)
-    if compat.is_dask_array(g):
+    if type(g) is not np.ndarray and compat.is_dask_array(g):
         return g + xp.zeros_like(_array_of(like))
     return xp.broadcast_to(g, like.shape)
 

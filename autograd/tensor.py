@@ -154,9 +154,10 @@ class Tensor:
         xp = namespace_of(self._data)
         if isinstance(other, (numbers.Real, list, tuple)):
             return Tensor._wrap(xp.asarray(other, dtype=self.dtype, device=self.device))
-        if namespace_of(self._data, other) is xp and not xp.isdtype(other.dtype, "real floating"):
+        namespace_of(self._data, other)  # an array of another library or device: DeviceError, naming both
+        if not xp.isdtype(other.dtype, "real floating"):
             return Tensor._wrap(xp.astype(other, self.dtype))
-        return Tensor(other)  # an array of another library: the op then says where each one lives
+        return Tensor(other)
 
     def __array_namespace__(self, api_version=None):
         """The Array API functions the ops' rules call, recording ops on Tensors (see TensorFunctions)."""
@@ -523,7 +524,7 @@ def _as_float_array(data, dtype) -> np.ndarray:
             raise TypeError(f"Tensor dtype must be float16, float32 or float64; got {dtype}")
     if isinstance(data, (str, bytes)) or data is None:
         raise TypeError(f"Tensor data must be numbers; got {type(data).__name__} {data!r}")
-    if not isinstance(data, (np.ndarray, np.generic)) and backend.compat.is_array_api_obj(data):
+    if backend.is_other_library_array(data):
         return _as_float_array_of_library(data, dtype)
     try:
         array = np.asarray(data, dtype=dtype)
@@ -590,7 +591,7 @@ def where(condition, a, b) -> Tensor:
     b = a._lift(b)
     if isinstance(condition, Tensor):
         condition = condition.data != 0
-    elif not backend.compat.is_array_api_obj(condition) or backend.is_numpy(condition):
+    elif not backend.is_other_library_array(condition):
         condition = np.asarray(condition, dtype=bool)
         if type(a.data) is not np.ndarray:  # a list or NumPy mask is a constant: it follows the tensors, as an index
             condition = backend.move(condition, namespace_of(a.data), a.device)

@@ -66,9 +66,8 @@ class Optimizer:
         if lr <= 0:
             raise ValueError(f"{type(self).__name__} needs a positive learning rate; got lr={lr}")
         self.lr, self.weight_decay = lr, weight_decay
-        # Each Tensor's library, where its state is made: step() refuses a parameter moved since (Module.to).
-        self._namespaces = [namespace_of(p.data) if isinstance(p, Tensor) else None for p in self.params]
-        self._array_types = [type(p.data) if isinstance(p, Tensor) else None for p in self.params]  # checked per step
+        # Each Tensor's array type, whose library holds its state: step() refuses a parameter moved since (Module.to).
+        self._array_types = [type(p.data) if isinstance(p, Tensor) else None for p in self.params]
         self._lazy = any(array_api_compat.is_dask_array(p.data) for p in self.params if isinstance(p, Tensor))
 
     def zero_grad(self) -> None:
@@ -85,9 +84,9 @@ class Optimizer:
             if self._array_types[index] is not None and type(p.data) is not self._array_types[index]:
                 raise DeviceError(
                     f"{type(self).__name__}: parameter {index}{f' {p.name!r}' if p.name else ''} is now "
-                    f"{describe(p.data)}, but the optimizer was built when it was in "
-                    f"{self._namespaces[index].__name__}, and its state lives there: build the optimizer "
-                    "after moving the model (model.to(...), then the optimizer), as in PyTorch"
+                    f"{describe(p.data)}, but the optimizer was built when it was a "
+                    f"{self._array_types[index].__module__.split('.')[0]} array, and its state lives there: "
+                    "build the optimizer after moving the model (model.to(...), then the optimizer), as in PyTorch"
                 )
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
@@ -143,22 +142,16 @@ class Momentum(Optimizer):
         _move(p, -self.velocity[index])
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient (ch. 6): momentum that looks one step ahead.
 
     In the form the book implements (Bengio et al. 2012, arXiv:1212.0901, eq. 7), which needs only
     the gradient at the current weights: p += momentum^2 * v - (1 + momentum) * lr * g, then
     v = momentum * v - lr * g. Deliberately, p moves with the velocity *before* this step's update,
     as in the paper and in torch.optim.SGD(nesterov=True), which it equals step for step; the
-    book's code updates v first, which puts momentum^3 where the paper has momentum^2.
+    book's code updates v first, which puts momentum^3 where the paper has momentum^2. Its state is
+    Momentum's (one velocity per parameter); only the update differs.
     """
-
-    state_names = ("velocity",)
-
-    def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
-        super().__init__(params, lr, weight_decay)
-        self.momentum = momentum
-        self.velocity = [_zeros_like(p) for p in self.params]
 
     def _update(self, index, p, g):
         velocity = self.velocity[index]

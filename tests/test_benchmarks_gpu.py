@@ -22,8 +22,7 @@ def _data(dtype, count=3, seed=0):
 @pytest.mark.parametrize("dtype,init", [("float32", "he"), ("float64", "book")])
 def test_every_engine_takes_the_hand_written_step(dtype, init):
     params, data = gpu.make_params(SIZES, dtype, init, seed=1), _data(dtype)
-    torch_device = "cpu" if importlib.util.find_spec("torch") else None
-    steps = gpu.steppers(np, params, data, torch_device=torch_device)
+    steps = gpu.steppers(np, params, data, torch_device="cpu")  # PyTorch on the CPU where it can be imported
     assert {"hand", "ours"} | PEERS <= set(steps)
     tolerance = {"float32": 1e-5, "float64": 1e-12}[dtype]
     for _ in range(len(data)):
