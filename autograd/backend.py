@@ -4,8 +4,11 @@ Python Array API standard (CuPy on a GPU, PyTorch tensors, Dask arrays, `array_a
 The ops take their functions from their operands' namespace: `xp = namespace_of(a)`, then
 `xp.exp(a)` where NumPy code writes `np.exp(a)`. NumPy arrays get `NUMPY`: numpy's own
 functions, with a faster door to seven of them (one type check, so the default path costs
-nothing extra). Other arrays get the namespace that `array-api-compat` gives them, which
-smooths over each library's departures from the standard.
+nothing extra). Arrays of CuPy, PyTorch and Dask get array-api-compat's namespace for their library, which
+smooths over its departures from the standard; any other array answers for itself through
+the standard's `__array_namespace__()` (array_api_strict does). Libraries are told apart by
+the module their array type comes from, not by array-api-compat's checks, which import-test
+every library they know and fail where one is blocked (`sys.modules["torch"] = None`).
 A Tensor (a backward rule run under `create_graph=True`) answers with its own namespace,
 whose functions record ops (see `Tensor.__array_namespace__`).
 
@@ -17,7 +20,6 @@ from __future__ import annotations
 import importlib
 import numbers
 
-import array_api_compat as compat
 import numpy as np
 
 from .errors import DeviceError
@@ -87,12 +89,32 @@ def is_numpy(array) -> bool:
     return type(array) is np.ndarray or isinstance(array, (np.ndarray, np.generic))
 
 
+#: array-api-compat's namespace for the libraries that need one, by the top module of their array type.
+_COMPAT_NAMESPACES = {"cupy": "array_api_compat.cupy", "torch": "array_api_compat.torch",
+                      "dask": "array_api_compat.dask.array"}
+
+
+def library_of(array) -> str:
+    """The library an array comes from, by its type's module: "numpy", "cupy", "torch", "dask", ..."""
+    return type(array).__module__.split(".")[0]
+
+
 def is_other_library_array(x) -> bool:
-    """True for an array of a library other than NumPy (CuPy, PyTorch, Dask...). NumPy's arrays, lists and
-    numbers are answered here, without array-api-compat, whose check runs through every library it knows."""
+    """True for an array of a library other than NumPy (CuPy, PyTorch, Dask, array_api_strict...)."""
     if isinstance(x, (np.ndarray, np.generic, list, tuple, numbers.Number, str, bytes)) or x is None:
         return False
-    return compat.is_array_api_obj(x)
+    return library_of(x) in _COMPAT_NAMESPACES or hasattr(x, "__array_namespace__")
+
+
+def _library_namespace(array):
+    """The namespace of a non-NumPy array: array-api-compat's for its library, else its own."""
+    name = _COMPAT_NAMESPACES.get(library_of(array))
+    if name is not None:
+        return importlib.import_module(name)
+    if not hasattr(array, "__array_namespace__"):
+        raise TypeError(f"{type(array).__name__} is not an array scratchgrad can compute with: use NumPy, CuPy, "
+                        "PyTorch, Dask or an array library that follows the Python Array API standard")
+    return array.__array_namespace__()
 
 
 def namespace_of(*arrays):
@@ -115,7 +137,7 @@ def namespace_of(*arrays):
         elif hasattr(array, "_record"):  # a Tensor: its namespace records ops
             xp = array.__array_namespace__()
         else:
-            xp = compat.array_namespace(array)
+            xp = _library_namespace(array)
         namespaces.setdefault((xp, _device_key(array, xp)), array)
     if len(namespaces) > 1:
         (_, one), (_, other) = list(namespaces.items())[:2]
@@ -127,14 +149,12 @@ def namespace_of(*arrays):
 
 
 def _device_key(array, xp):
-    if xp is NUMPY or hasattr(array, "_record"):
-        return "cpu" if xp is NUMPY else str(array.device)
-    return str(compat.device(array))
+    return "cpu" if xp is NUMPY else str(array.device if hasattr(array, "_record") else device_of(array))
 
 
 def device_of(array):
-    """The device an array lives on: "cpu" for NumPy, else its library's device object."""
-    return "cpu" if is_numpy(array) else compat.device(array)
+    """The device an array lives on: "cpu" for NumPy and Dask, else its library's device object."""
+    return "cpu" if is_numpy(array) or library_of(array) == "dask" else array.device
 
 
 def dtype_name(dtype) -> str:
@@ -153,15 +173,14 @@ def describe(array) -> str:
 def to_numpy(array) -> np.ndarray:
     """Any array's numbers as a NumPy array on the host: Dask computes, CuPy and CUDA tensors copy from their
     device (a NumPy array is itself, and a CPU PyTorch tensor shares its memory)."""
-    if is_numpy(array):
-        return np.asarray(array)
-    if compat.is_dask_array(array):
+    library = library_of(array)
+    if library == "dask":
         return np.asarray(array.compute())
-    if compat.is_cupy_array(array):
+    if library == "cupy":
         return array.get()
-    if compat.is_torch_array(array):
+    if library == "torch":
         return array.detach().cpu().numpy()
-    return np.asarray(array)  # array_api_strict and others hand NumPy their buffer
+    return np.asarray(array)  # NumPy's own, array_api_strict and others hand NumPy their buffer
 
 
 def resolve(target):
@@ -178,7 +197,7 @@ def resolve(target):
             raise ImportError(f".to({target!r}) needs {name.split('.')[0]}, which is not installed") from err
     if target is np or target is NUMPY:
         return NUMPY
-    return compat.array_namespace(target.asarray(0.0))
+    return namespace_of(target.asarray(0.0))
 
 
 def move(array, target, device=None):

@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from .backend import NUMPY, compat, device_of, move, namespace_of
+from .backend import NUMPY, device_of, library_of, move, namespace_of
 from .errors import ShapeError
 
 
@@ -101,7 +101,7 @@ def _stretch(g, like):
     is one task the size of the whole input (out-of-core data would not fit); adding zeros in like's chunks
     keeps it chunk by chunk."""
     xp = namespace_of(g)
-    if type(g) is not np.ndarray and compat.is_dask_array(g):
+    if type(g) is not np.ndarray and library_of(g) == "dask":
         return g + xp.zeros_like(_array_of(like))
     return xp.broadcast_to(g, like.shape)
 

@@ -379,7 +379,7 @@ class Tensor:
         return Tensor._wrap(grad) if create_graph and not isinstance(grad, Tensor) else grad
 
     def __repr__(self):
-        if type(self._data) is not np.ndarray and backend.compat.is_lazy_array(self._data):
+        if backend.library_of(self._data) == "dask":
             body = repr(self._data)  # a Dask array is not computed just to be shown
         else:
             body = np.array2string(self.numpy(), precision=4, separator=", ", threshold=20, prefix="Tensor(")

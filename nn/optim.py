@@ -21,10 +21,8 @@ moving the model, as in PyTorch: a parameter moved later raises `DeviceError`.
 """
 from __future__ import annotations
 
-import array_api_compat
-
 from autograd import Tensor, Value, numbers_of
-from autograd.backend import describe, namespace_of
+from autograd.backend import describe, library_of, namespace_of
 from autograd.errors import DeviceError
 
 
@@ -68,7 +66,7 @@ class Optimizer:
         self.lr, self.weight_decay = lr, weight_decay
         # Each Tensor's array type, whose library holds its state: step() refuses a parameter moved since (Module.to).
         self._array_types = [type(p.data) if isinstance(p, Tensor) else None for p in self.params]
-        self._lazy = any(array_api_compat.is_dask_array(p.data) for p in self.params if isinstance(p, Tensor))
+        self._lazy = any(library_of(p.data) == "dask" for p in self.params if isinstance(p, Tensor))
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
