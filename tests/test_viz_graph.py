@@ -143,12 +143,13 @@ def test_a_node_used_twice_draws_two_edges():
     square.backward()
     graph = viz.draw_graph(square)
     source = graph.source
-    x_id = re.search(r"^\s*(\w+) \[label=<x>", source, flags=re.MULTILINE).group(1)
+    x_id = re.search(r"^\s*(\w+) \[label=<x<br/>", source, flags=re.MULTILINE).group(1)
     op_id = re.search(r"^\s*(\w+) \[label=<×>", source, flags=re.MULTILINE).group(1)
     assert _edge_statements(source, x_id, op_id) == 2
     record = viz.to_dot(square, style="record")
     assert len(re.findall(rf"^\s*\w+ -> {op_id}_op", record, flags=re.MULTILINE)) == 2
-    assert x.grad == 6.0  # each edge says d square / d x = 2x = 6, the gradient the sum of both paths gives
+    # Each edge carries its share, x = 3 (d square / d x through one use); x's own gradient 2x = 6 is their sum.
+    assert x.grad == 6.0 and source.count(">3</font>") == 2 and ">Σ 6</font>" in source
 
 
 def test_names_with_quotes_and_markup_are_escaped(tmp_path):
@@ -343,3 +344,47 @@ def test_plot_labels_with_control_characters_save_well_formed_svg(tmp_path):
     figure = viz.plot_functions({"a\x1bb": lambda x: x.tanh()}, tmp_path / "tanh.svg")
     ET.parse(tmp_path / "tanh.svg")
     assert figure.axes[0].get_title() == "a\\x1bb"
+
+
+# ---- fan-out: each edge carries its own share of the gradient --------------------------------
+def _three_x_plus_five_x(x):
+    """y = 3x + 5x: x feeds two products, so its gradient 8 comes back as 3 along one edge and 5 along the other."""
+    three_x, five_x = x * 3.0, x * 5.0
+    return three_x, five_x, three_x + five_x
+
+
+def test_gradient_shares_of_a_value_graph_are_each_edges_part_and_add_up_to_the_gradient():
+    x = Value(2.0, name="x")
+    three_x, five_x, y = _three_x_plus_five_x(x)
+    assert viz.gradient_shares(y) == {}  # nothing has come back before backward()
+    y.backward()
+    shares = viz.gradient_shares(y)
+    assert shares[three_x, 0] == 3.0 and shares[five_x, 0] == 5.0
+    assert shares[three_x, 1] == 2.0 and shares[y, 0] == shares[y, 1] == 1.0  # d y / d 3 = x; the sum sends 1
+    assert shares[three_x, 0] + shares[five_x, 0] == x.grad == 8.0
+    assert len(shares) == 6  # one per edge: two into each ×, two into +
+
+
+def test_gradient_shares_of_a_tensor_graph_come_from_each_ops_backward_rule():
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True, name="x")
+    three_x, five_x, total = _three_x_plus_five_x(x)
+    y = total.sum()
+    y.backward()
+    shares = viz.gradient_shares(y)
+    np.testing.assert_array_equal(shares[three_x, 0], [3.0, 3.0])
+    np.testing.assert_array_equal(shares[five_x, 0], [5.0, 5.0])
+    np.testing.assert_array_equal(shares[three_x, 0] + shares[five_x, 0], x.grad)
+    assert shares[three_x, 1] is None  # the constant 3 asked for no gradient
+
+
+def test_a_fan_out_picture_draws_each_edges_share_and_the_nodes_sum(tmp_path):
+    require_dot()
+    for x in (Value(2.0, name="x"), Tensor(np.array(2.0), requires_grad=True, name="x")):
+        y = _three_x_plus_five_x(x)[2]
+        y = y if isinstance(y, Value) else y.sum()
+        y.backward()
+        edges = [e for e in svg_edges(viz.render(y, tmp_path / "fan_out.svg").read_text("utf-8"))
+                 if e.source.startswith("x") and e.target == "×"]
+        assert sorted(e.red[-1] for e in edges) == ["3", "5"], type(x).__name__
+        assert any("8" in node and node.startswith("x") for node in
+                   svg_nodes((tmp_path / "fan_out.svg").read_text("utf-8"))), "x's own gradient, the sum"

@@ -3,9 +3,11 @@
 Two looks:
 
 - "book" (the notes' figures): leaves by their names, ops as small circles, and on
-  every edge the value flowing forward (black, above) and the gradient of the
-  output with respect to that value (red, below). The output's own gradient, 1,
-  rides on its last edge, which ends at the output's name.
+  every edge the value flowing forward (black, above) and the gradient that came
+  back along that edge (red, below). A value used once sends its whole gradient
+  back along its one edge; a value used several times (fan-out) gets a share along
+  each, and its own gradient, the sum of the shares, is written beside it. The
+  output's own gradient, 1, rides on its last edge, which ends at the output's name.
 - "record" (micrograd's picture): one box per value, name | data | grad, with a
   small op circle in front of each computed value.
 
@@ -14,13 +16,15 @@ an image needs Graphviz's `dot` program.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import warnings
 from pathlib import Path
 
 import graphviz
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, topological_order
+from autograd.tensor import numbers_of
 
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError
 from .labels import (
@@ -178,6 +182,45 @@ def final_gradients(root):
     return lambda node: None
 
 
+# ---- the gradient along each edge --------------------------------------------
+def gradient_shares(root) -> dict:
+    """The gradient that came back along each edge of `root`'s graph in the latest `backward()`: its share.
+
+    Returns a dict with one entry per edge, keyed `(consumer, position)` for the edge from
+    `consumer.parents[position]` into `consumer` (a node used twice, as in x * x, has two edges).
+    The value is d root / d consumer × d consumer / d parent through that one use: a float in a
+    `Value` graph; in a `Tensor` graph an array of the parent's shape, or None where the parent
+    needs no gradient (requires_grad=False) or the consumer got none. A parent's own gradient is
+    the sum of the shares on its edges: for y = 3x + 5x the edges out of x carry 3 and 5, x.grad is 8.
+    (For a leaf that several backward() calls added to, the shares are the latest call's part.)
+    The dict is empty before backward() has run from `root`.
+
+    Nothing is stored during backward for this: a `Value` multiplies its gradient by the local
+    derivatives it keeps, a `Tensor` runs its op's backward rule once more on its gradient.
+    """
+    check_root(root)
+    if not backward_has_run(root):
+        return {}
+    return _edge_shares(topological_order(root))
+
+
+def _edge_shares(consumers) -> dict:
+    """{(consumer, position): share} for the edges into each of `consumers` (see `gradient_shares`)."""
+    return {(consumer, position): share for consumer in consumers if consumer.parents
+            for position, share in enumerate(_sent_to_parents(consumer))}
+
+
+def _sent_to_parents(node) -> list:
+    """What the chain rule sends from `node`'s gradient to each of its parents (None: nothing sent)."""
+    grad = node.neuron.grad if isinstance(node, _NeuronPart) else node.grad  # a part's gradient is its neuron's
+    if grad is None:
+        return [None] * len(node.parents)
+    grad = numbers_of(grad)  # backward(create_graph=True) leaves gradients as graph nodes: take their numbers
+    if isinstance(node, Tensor):  # the op's own vector-Jacobian product, on the arrays it saw in forward
+        return list(node._op.backward(node._ctx, grad, *[parent.data for parent in node.parents], node.data))
+    return [local * grad for local in node.local_grads]
+
+
 # ---- choosing the nodes -----------------------------------------------------
 def nodes_nearest_root(root, max_nodes: int) -> tuple[list, int]:
     """The graph's nodes in breadth-first order from `root`, the first `max_nodes` of them,
@@ -270,7 +313,8 @@ def build_digraph(root, options: DrawOptions, gradient, highlight=None) -> graph
         edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.8"},
     )
     painter = _BookPainter if options.style == "book" else _RecordPainter
-    painter(graph, ids, options, gradient, highlight).draw(root, nodes)
+    shares = _edge_shares(nodes) if backward_has_run(root) else {}
+    painter(graph, ids, options, gradient, shares, highlight).draw(root, nodes)
     if left_out:
         _draw_left_out(graph, nodes, ids, left_out)
     return graph
@@ -295,11 +339,26 @@ def _colored(text: str, color: str) -> str:
 
 
 class _Painter:
-    """What both looks share: node ids, options, and how a value and its gradient read."""
+    """What both looks share: node ids, options, and how a value and its gradient read.
 
-    def __init__(self, graph, ids, options: DrawOptions, gradient, highlight):
+    `gradient(node)` is the gradient to show for a node (None: "—"); `shares` the gradient
+    each edge carried back (see `gradient_shares`).
+    """
+
+    def __init__(self, graph, ids, options: DrawOptions, gradient, shares, highlight):
         self.graph, self.ids, self.options = graph, ids, options
-        self.gradient, self.highlight = gradient, highlight
+        self.gradient, self.shares, self.highlight = gradient, shares, highlight
+
+    def node_gradient(self, node):
+        """The gradient shown for `node`; a part of an expanded neuron shows the neuron's."""
+        return self.gradient(node.neuron if isinstance(node, _NeuronPart) else node)
+
+    def edge_gradient(self, node, position: int):
+        """The share of the gradient on the edge into `node` from its parent at `position`, once the
+        parent's own gradient shows (the step-through reveals both in the same frame)."""
+        if self.node_gradient(node.parents[position]) is None:
+            return None
+        return self.shares[node, position]
 
     def value_lines(self, node) -> list[str]:
         """A value's forward lines, escaped: its number, or a tensor's shape, dtype and numbers."""
@@ -308,9 +367,8 @@ class _Painter:
             return [escape(shape_text(node.data)), escape(summarize_array(node.data, precision))]
         return [escape(format_number(node.data, precision))]
 
-    def gradient_line(self, node, prefix: str = "") -> str:
-        """The gradient in red, or a gray "—" while it is not computed (a red dash would read like a value)."""
-        gradient = self.gradient(node.neuron if isinstance(node, _NeuronPart) else node)
+    def gradient_line(self, gradient, prefix: str = "") -> str:
+        """`gradient` in red, or a gray "—" while it is not computed (a red dash would read like a value)."""
         text = gradient_text(gradient, self.options.precision)
         if prefix and not text.startswith("‖grad‖"):  # a norm names itself
             text = f"{prefix} {text}"
@@ -335,30 +393,44 @@ class _BookPainter(_Painter):
     """The notes' look: values on the edges, ops as circles, leaves and the output by name."""
 
     def draw(self, root, nodes) -> None:
+        fanned_out = self.fanned_out(nodes)
         for node in nodes:
             marked = {"color": GRADIENT_COLOR, "fontcolor": GRADIENT_COLOR} if node is self.highlight else {}
+            # A value used several times shows its own gradient, the sum of its edges' shares, as the book's
+            # branch figures do: under a leaf's name, beside an op's circle.
+            total = self.gradient_line(self.node_gradient(node), prefix="Σ") if node in fanned_out else None
             if node.parents:
-                self.op_node(self.ids[node], node, **marked)
+                self.op_node(self.ids[node], node, **({"xlabel": _html(total)} if total else {}), **marked)
             else:
-                self.graph.node(self.ids[node], _html(escape(_leaf_title(node, self.options.precision))),
+                title = escape(_leaf_title(node, self.options.precision))
+                self.graph.node(self.ids[node], _html(f"{title}<br/>{total}" if total else title),
                                 shape="plaintext", **marked)
         for node in nodes:
             for position, parent in enumerate(node.parents):
                 if parent in self.ids:  # a node used twice (x * x) gets one edge per use
-                    label = self.edge_label(parent, local_gradient=self.local_gradient(node, position))
+                    label = self.edge_label(parent, self.edge_gradient(node, position),
+                                            local_gradient=self.local_gradient(node, position))
                     self.graph.edge(self.ids[parent], self.ids[node], label=label, **self.edge_marks(parent))
         # The output's own gradient (1 after backward) rides on a last edge that ends at its name.
         self.graph.node(OUTPUT_ID, _html(escape(root.name or "")), shape="plaintext")
-        self.graph.edge(self.ids[root], OUTPUT_ID, label=self.edge_label(root, with_name=False),
+        self.graph.edge(self.ids[root], OUTPUT_ID, label=self.edge_label(root, self.node_gradient(root), False),
                         **self.edge_marks(root))
 
-    def edge_label(self, node, with_name: bool = True, local_gradient: str | None = None) -> str:
-        """The value flowing along an edge out of `node`, its gradient in red below, then the local derivative."""
+    def fanned_out(self, nodes) -> set:
+        """The drawn nodes with more than one drawn edge out, when gradients are shown."""
+        if not self.options.show_grad:
+            return set()
+        edges_out = collections.Counter(parent for node in nodes for parent in node.parents if parent in self.ids)
+        return {node for node, count in edges_out.items() if count > 1}
+
+    def edge_label(self, node, gradient, with_name: bool = True, local_gradient: str | None = None) -> str:
+        """The value flowing along an edge out of `node`, the gradient that came back along it in red below,
+        then the local derivative."""
         lines = self.value_lines(node)
         if with_name and node.name and node.parents:  # a named intermediate result; leaves show names already
             lines.insert(0, _colored(escape(node.name), NAME_COLOR))
         if self.options.show_grad:
-            lines.append(self.gradient_line(node))
+            lines.append(self.gradient_line(gradient))
         if local_gradient:
             lines.append(local_gradient)
         return _html("<br/>".join(lines))
@@ -395,7 +467,7 @@ class _RecordPainter(_Painter):
         cells = [f"<b>{escape(node.name)}</b>"] if node.name else []
         cells += values
         if self.options.show_grad:
-            cells.append(self.gradient_line(node, prefix="grad"))
+            cells.append(self.gradient_line(self.node_gradient(node), prefix="grad"))
         background = ' bgcolor="#ffe9e9"' if node is self.highlight else ""
         cells = [f"<td>{cell}</td>" for cell in cells]
         rows = "<tr>" + "".join(cells) + "</tr>" if scalar else \
