@@ -170,3 +170,51 @@ def test_plot_filters_draws_the_first_channel_of_each_filter(plotting, tmp_path)
         np.testing.assert_array_equal(picture, kernel)
     with pytest.raises(ShapeError, match=r"\(out_channels, in_channels, kh, kw\)"):
         viz.plot_filters(np.zeros((3, 5, 5)))
+
+
+def test_plot_curves_paired_draws_each_pair_in_one_colour_solid_then_dashed(plotting):
+    curves = {"plain, training": [0.5, 0.9], "plain, test": [0.4, 0.6], "dropout, training": [0.5, 0.7],
+              "dropout, test": [0.4, 0.65]}
+    lines = viz.plot_curves(curves, paired=True).axes[0].lines
+    assert [line.get_color() for line in lines] == ["C0", "C0", "C1", "C1"]
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
+    unpaired = viz.plot_curves(curves).axes[0].lines
+    assert len({line.get_color() for line in unpaired}) == 4
+
+
+def test_plot_histograms_share_their_bins_and_axes_so_rows_compare(plotting):
+    rows = {"wide": [np.array([0.0, 1.0, 2.0, 3.0])], "narrow": [np.array([1.0, 1.0, 1.0, 1.0])]}
+    wide, narrow = viz.plot_histograms(rows, bins=3).axes
+    assert wide.get_xlim() == narrow.get_xlim() and wide.get_ylim() == narrow.get_ylim()
+    # One span for all (0 to 3, not each array's own): the narrow row's four ones fill the middle bin.
+    assert [patch.get_height() for patch in narrow.patches] == [0, 4, 0]
+    assert [patch.get_x() for patch in narrow.patches] == [patch.get_x() for patch in wide.patches]
+
+
+def test_plot_paths_draws_each_path_over_the_same_contours(plotting, tmp_path):
+    paths = {"SGD": [[-7.0, 2.0], [-6.0, -1.0], [-5.0, 0.5]], "Adam": [[-7.0, 2.0], [-6.5, 1.0]]}
+    figure = viz.plot_paths(lambda x, y: x ** 2 / 20 + y ** 2, paths, tmp_path / "paths.png", minimum=(0, 0))
+    assert _is_png(tmp_path / "paths.png")
+    assert [axes.get_title() for axes in figure.axes] == ["SGD", "Adam"]
+    sgd_path = figure.axes[0].lines[0]
+    np.testing.assert_array_equal(sgd_path.get_xdata(), [-7.0, -6.0, -5.0])
+    assert figure.axes[0].get_xlim() == figure.axes[1].get_xlim()
+    left, right = figure.axes[0].get_xlim()
+    assert left < -7.0 and right > 0.0  # the view holds every path and the minimum
+    with pytest.raises(ShapeError, match=r"\(steps, 2\)"):
+        viz.plot_paths(lambda x, y: x + y, {"bad": [1.0, 2.0, 3.0]})
+    with pytest.raises(ShapeError, match="must return that shape"):
+        viz.plot_paths(lambda x, y: 1.0, paths)
+
+
+def test_plot_images_draws_each_image_with_its_label(plotting, tmp_path):
+    images = np.arange(3 * 1 * 2 * 2, dtype=float).reshape(3, 1, 2, 2)  # (N, 1, H, W) as convolutions take them
+    figure = viz.plot_images(images, tmp_path / "images.png", labels=["7 as 1", "2 as 3", "4 as 9"], columns=2)
+    assert _is_png(tmp_path / "images.png")
+    drawn = [axes for axes in figure.axes if axes.images]
+    assert [axes.get_title() for axes in drawn] == ["7 as 1", "2 as 3", "4 as 9"]
+    np.testing.assert_array_equal(drawn[2].images[0].get_array(), images[2, 0])
+    with pytest.raises(ValueError, match="3 images, 2 labels"):
+        viz.plot_images(images, labels=["a", "b"])
+    with pytest.raises(ShapeError, match=r"\(N, H, W\)"):
+        viz.plot_images(np.zeros((2, 3, 4, 4)))

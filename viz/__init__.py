@@ -18,13 +18,15 @@ from .plots import (
                     plot_functions,
                     plot_histograms,
                     plot_history,
+                    plot_images,
+                    plot_paths,
 )
 from .steps import render_backprop_steps
 
 __all__ = [
     "draw_graph", "to_dot", "render", "render_backprop_steps", "gradient_shares",
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
-    "plot_curves", "plot_histograms", "plot_filters",
+    "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images",
     "function_and_derivative", "gradient_descent_path",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]

@@ -295,11 +295,13 @@ def _model_scores(model, grid: np.ndarray, model_input: str) -> np.ndarray:
 
 # ---- chapters 6 and 7: curves, histograms, filters ------------------------------------------
 def plot_curves(curves, path=None, *, xlabel: str = "iteration", ylabel: str = "loss", title: str | None = None,
-                smooth: int = 1, log_y: bool = False):
+                smooth: int = 1, log_y: bool = False, paired: bool = False):
     """One line per entry of `curves` ({label: values}) on shared axes (the book's optimizer comparisons).
 
     `smooth` > 1 draws the running mean over that many points, so noisy mini-batch
     losses read as trends; the x axis counts from 1 (epochs, iterations).
+    `paired` draws the curves two by two in one colour, the first solid, the second
+    dashed: training and test, or with and without batch norm, read as a pair.
     """
     if not isinstance(curves, Mapping) or not curves:
         raise ValueError("plot_curves needs a dict {label: values} with at least one curve")
@@ -307,7 +309,7 @@ def plot_curves(curves, path=None, *, xlabel: str = "iteration", ylabel: str = "
         raise ValueError(f"smooth is a number of points to average, at least 1; got {smooth}")
     figure = _new_figure(figsize=(6.0, 4.0))
     axes = figure.subplots()
-    for label, values in curves.items():
+    for number, (label, values) in enumerate(curves.items()):
         values = np.asarray(values, dtype=float)
         if values.ndim != 1:
             raise ValueError(f"curve {label!r} must be one number per step; got shape {values.shape}")
@@ -315,7 +317,8 @@ def plot_curves(curves, path=None, *, xlabel: str = "iteration", ylabel: str = "
         if smooth > 1 and len(values) >= smooth:
             values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
             first = smooth  # the running mean's first point averages steps 1 to smooth
-        axes.plot(np.arange(first, first + len(values)), values, label=visible(label))
+        style = {"color": f"C{number // 2}", "linestyle": "--" if number % 2 else "-"} if paired else {}
+        axes.plot(np.arange(first, first + len(values)), values, label=visible(label), **style)
     axes.set(xlabel=xlabel, ylabel=ylabel, title=title or "", yscale="log" if log_y else "linear")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
@@ -325,18 +328,28 @@ def plot_curves(curves, path=None, *, xlabel: str = "iteration", ylabel: str = "
 
 def plot_histograms(rows, path=None, *, bins: int = 30, value_range=None):
     """Histograms in a grid: one row per entry of `rows` ({label: [array per column]}), as the book draws
-    each layer's activations under each weight initialisation; `value_range` fixes the bins' span."""
+    each layer's activations under each weight initialisation.
+
+    Every panel has the same bins and the same axes, so that one row's spread and
+    heights compare with another's; `value_range` fixes the bins' span (default: from
+    the smallest to the largest value of all the arrays).
+    """
     if not isinstance(rows, Mapping) or not rows:
         raise ValueError("plot_histograms needs a dict {row label: [array, ...]} with at least one row")
-    columns = max(len(arrays) for arrays in rows.values())
+    arrays_by_row = {label: [np.asarray(array, dtype=float).ravel() for array in arrays]
+                     for label, arrays in rows.items()}
+    if value_range is None:
+        every_value = np.concatenate([array for arrays in arrays_by_row.values() for array in arrays])
+        value_range = (float(every_value.min()), float(every_value.max()))
+    columns = max(len(arrays) for arrays in arrays_by_row.values())
     figure = _new_figure(figsize=(2.3 * columns, 2.0 * len(rows)))
-    grid = figure.subplots(len(rows), columns, squeeze=False)
-    for axes_row, (label, arrays) in zip(grid, rows.items()):
+    grid = figure.subplots(len(rows), columns, squeeze=False, sharex=True, sharey=True)
+    for axes_row, (label, arrays) in zip(grid, arrays_by_row.items()):
         for column, axes in enumerate(axes_row):
             if column >= len(arrays):
                 axes.set_visible(False)
                 continue
-            axes.hist(np.asarray(arrays[column], dtype=float).ravel(), bins=bins, range=value_range)
+            axes.hist(arrays[column], bins=bins, range=value_range)
             axes.set_title(f"{visible(label)}: {column + 1}", fontsize="small")
             axes.tick_params(labelsize="x-small")
             axes.set_yticks([])  # counts depend on the sample size; the shape is the point
@@ -358,6 +371,78 @@ def plot_filters(weights, path=None, *, columns: int = 10, title: str | None = N
     cells = figure.subplots(rows, columns, squeeze=False).ravel()
     for axes, kernel in zip(cells, weights[:, 0]):
         axes.imshow(kernel, cmap="gray_r", interpolation="nearest")  # the book's colours: dark is large
+    for axes in cells:
+        axes.set_axis_off()
+    if title:
+        figure.suptitle(visible(title))
+    _save(figure, path)
+    return figure
+
+
+def plot_paths(f, paths, path=None, *, minimum=None, columns: int = 2, levels: int = 8):
+    """Each path of `paths` ({label: points of shape (steps, 2)}) in its own panel over the contour lines of
+    f(x, y), as the book draws its optimizers on x²/20 + y² (figure 6-8); `minimum` is marked with a +.
+
+    `f` takes two arrays of the same shape (a grid) and returns an array of that shape,
+    as NumPy arithmetic does (e.g. `lambda x, y: x ** 2 / 20 + y ** 2`). Every panel
+    shows the same view, which holds all the paths and the minimum.
+    """
+    if not isinstance(paths, Mapping) or not paths:
+        raise ValueError("plot_paths needs a dict {label: points of shape (steps, 2)} with at least one path")
+    points = {label: np.asarray(points, dtype=float) for label, points in paths.items()}
+    for label, steps in points.items():
+        if steps.ndim != 2 or steps.shape[1] != 2:
+            raise ShapeError(f"plot_paths draws paths in the plane: {label!r} must be points of shape (steps, 2); "
+                             f"got shape {steps.shape}")
+    every_point = np.concatenate(list(points.values()) + ([np.asarray([minimum], dtype=float)] if minimum else []))
+    low, high = every_point.min(axis=0), every_point.max(axis=0)
+    margin = 0.1 * (high - low).max() + 0.5
+    axis_x = np.linspace(low[0] - margin, high[0] + margin, 200)
+    axis_y = np.linspace(low[1] - margin, high[1] + margin, 200)
+    grid_x, grid_y = np.meshgrid(axis_x, axis_y)
+    heights = np.asarray(f(grid_x, grid_y), dtype=float)
+    if heights.shape != grid_x.shape:
+        raise ShapeError(f"f(x, y) on a grid of shape {grid_x.shape} must return that shape; got {heights.shape}")
+
+    columns = max(1, min(columns, len(points)))
+    rows = math.ceil(len(points) / columns)
+    figure = _new_figure(figsize=(4.6 * columns, 3.2 * rows))
+    cells = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True).ravel()
+    # Levels at the heights the paths pass through, so that each ellipse the path crosses is drawn.
+    contour_levels = np.quantile(heights, np.linspace(0.0, 0.6, levels + 1)[1:])
+    for axes, (label, steps) in zip(cells, points.items()):
+        axes.contour(axis_x, axis_y, heights, levels=contour_levels, colors="0.6", linewidths=0.8)
+        axes.plot(steps[:, 0], steps[:, 1], "o-", color="tab:red", markersize=3, linewidth=1)
+        if minimum is not None:
+            axes.plot(*minimum, "+", color="k", markersize=10)
+        axes.set(title=visible(label), xlabel="x", ylabel="y")
+        axes.tick_params(labelbottom=True)  # a panel above an empty cell needs its own x numbers
+    for unused in cells[len(points):]:
+        unused.set_visible(False)
+    _save(figure, path)
+    return figure
+
+
+def plot_images(images, path=None, *, labels=None, columns: int = 10, title: str | None = None):
+    """Gray images ((N, H, W), or (N, 1, H, W) as convolutions take them) in a grid, each with its label above
+    it (a string, or a number) when `labels` are given: MNIST digits, or the ones a network got wrong."""
+    images = np.asarray(images.data if isinstance(images, Tensor) else images, dtype=float)
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.ndim != 3 or not len(images):
+        raise ShapeError(f"plot_images draws gray images of shape (N, H, W) or (N, 1, H, W), N > 0; "
+                         f"got shape {images.shape}")
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"plot_images needs one label per image: {len(images)} images, {len(labels)} labels")
+    columns = max(1, min(columns, len(images)))
+    rows = math.ceil(len(images) / columns)
+    label_height = 0.3 if labels is not None else 0.0
+    figure = _new_figure(figsize=(1.0 * columns, (1.0 + label_height) * rows + (0.4 if title else 0.0)))
+    cells = figure.subplots(rows, columns, squeeze=False).ravel()
+    for number, (axes, image) in enumerate(zip(cells, images)):
+        axes.imshow(image, cmap="gray_r", interpolation="nearest")  # dark ink on white paper, as printed
+        if labels is not None:
+            axes.set_title(visible(str(labels[number])), fontsize="small")
     for axes in cells:
         axes.set_axis_off()
     if title:
