@@ -7,6 +7,7 @@
     viz.plot_functions({"tanh": lambda x: x.tanh()}, "out/tanh.png")   # needs the `plot` extra
 """
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraError
+from .gradcheck import draw_gradcheck, render_gradcheck
 from .graph import draw_graph, gradient_shares, render, to_dot
 from .plots import (
                     function_and_derivative,
@@ -24,7 +25,7 @@ from .plots import (
 from .steps import render_backprop_steps
 
 __all__ = [
-    "draw_graph", "to_dot", "render", "render_backprop_steps", "gradient_shares",
+    "draw_graph", "to_dot", "render", "render_backprop_steps", "gradient_shares", "draw_gradcheck", "render_gradcheck",
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
     "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images",
     "function_and_derivative", "gradient_descent_path",

@@ -297,10 +297,11 @@ def expand_neurons(nodes: list, ids: dict) -> list:
 
 
 # ---- building the picture ---------------------------------------------------
-def build_digraph(root, options: DrawOptions, gradient, highlight=None) -> graphviz.Digraph:
+def build_digraph(root, options: DrawOptions, gradient, highlight=None, painter=None) -> graphviz.Digraph:
     """The Digraph of `root`'s graph; `gradient(node)` gives the gradient to show (None: "—").
 
-    `highlight` marks one node (the step-through's newest gradient) in red.
+    `highlight` marks one node (the step-through's newest gradient) in red. `painter` replaces the
+    style's painter class (a `_Painter` subclass, as the gradient-check picture draws its edges).
     """
     nodes, left_out = nodes_nearest_root(root, options.max_nodes)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
@@ -312,7 +313,7 @@ def build_digraph(root, options: DrawOptions, gradient, highlight=None) -> graph
         node_attr={"fontname": "Helvetica", "fontsize": "14"},
         edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.8"},
     )
-    painter = _BookPainter if options.style == "book" else _RecordPainter
+    painter = painter or (_BookPainter if options.style == "book" else _RecordPainter)
     shares = _edge_shares(nodes) if backward_has_run(root) else {}
     painter(graph, ids, options, gradient, shares, highlight).draw(root, nodes)
     if left_out:

@@ -1,0 +1,111 @@
+"""A gradient check as a picture: backprop's and the numerical gradient on every edge, the wrong ones marked.
+
+When an op's backward is wrong, the two gradients agree on every edge after that op (nearer the
+output) and part on the edges into it: the first marked edges, read from the output, end at the
+culprit. `autograd.testing.check_grads` draws this picture of the smallest failing input it finds.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import graphviz
+
+from autograd import Tensor
+from autograd.testing import STEP, compare_node_gradients
+
+from .graph import (
+    GRADIENT_COLOR,
+    MISSING_COLOR,
+    NAME_COLOR,
+    DrawOptions,
+    _BookPainter,
+    _colored,
+    _html,
+    build_digraph,
+    check_suffix,
+    warn_if_unreadable,
+    write_graph,
+)
+from .labels import escape, format_number, gradient_text
+
+NUMERICAL_COLOR = "#1a7f37"  # a dark green: the central difference, beside backprop's red
+WRONG_COLOR = "#e66100"  # orange: an edge whose two gradients disagree (apart from red and green for most readers)
+
+
+def draw_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0,
+                   rankdir: str = "LR", precision: int = 4, max_nodes: int = 500) -> graphviz.Digraph:
+    """A picture of the gradient check of `f(*inputs)` (as `autograd.gradcheck` runs it), as a `graphviz.Digraph`.
+
+    Returns the Digraph (shows inline in Jupyter; `render_gradcheck` writes a file). Every edge
+    carries the value flowing forward, then d(output)/d(value) twice: by backprop (red, "backprop")
+    and by central differences (green, "numerical"). Where the two disagree beyond
+    atol + rtol * |numerical| the edge is thick and orange and says "✗ wrong at" the worst element's
+    index. A non-scalar output is folded into one number with gradcheck's fixed random weights
+    (`seed`). Intermediate `Value`s show only backprop's gradient (a scalar op cannot be rerun alone);
+    inputs and `Tensor` nodes show both. The inputs' `.grad` are left as they were.
+    The numbers behind the picture: `autograd.testing.compare_node_gradients(f, *inputs)`.
+    """
+    check = compare_node_gradients(f, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    options = DrawOptions(rankdir=rankdir, precision=precision, max_nodes=max_nodes)
+    painter = functools.partial(_GradcheckPainter, check)
+    graph = build_digraph(check.root, options, check.backprop.get, painter=painter)
+    verdict = (f"✗ backprop is wrong on {len(check.wrong)} of {len(check.backprop)} values" if check.wrong
+               else f"✓ backprop and central differences agree on all {len(check.backprop)} values")
+    title = (f"gradient check of {escape(getattr(f, '__name__', 'f'))}: "
+             f"{_colored('backprop', GRADIENT_COLOR)} and {_colored('numerical', NUMERICAL_COLOR)} "
+             f"d output / d value on each edge<br/>{escape(verdict)}")
+    graph.attr(label=_html(title), labelloc="t", fontsize="14")
+    warn_if_unreadable(graph)
+    return graph
+
+
+def render_gradcheck(f, *inputs, path, **options) -> Path:
+    """Draw the gradient check of `f(*inputs)` (options as `draw_gradcheck`) into `path` and return the path.
+
+    The suffix picks the format, as for `viz.render`: .svg, .png, .pdf, or .gv / .dot for the DOT source.
+    """
+    path = Path(path)
+    check_suffix(path)
+    return write_graph(draw_gradcheck(f, *inputs, **options), path)
+
+
+class _GradcheckPainter(_BookPainter):
+    """The book's look, with each value's two gradients on its edges and the wrong ones marked."""
+
+    def __init__(self, check, graph, ids, options, gradient, shares, highlight):
+        super().__init__(graph, ids, options, gradient, shares, highlight)
+        self.check = check
+
+    def fanned_out(self, nodes) -> set:
+        return set()  # every edge out of a value shows its whole gradient, so no separate sum is needed
+
+    def edge_gradient(self, node, position: int):
+        return self.node_gradient(node.parents[position])  # the value's total, the number the check compares
+
+    def edge_label(self, node, gradient, with_name: bool = True, local_gradient: str | None = None) -> str:
+        lines = self.value_lines(node)
+        if with_name and node.name and node.parents:
+            lines.insert(0, _colored(escape(node.name), NAME_COLOR))
+        if node in self.check.backprop:
+            lines.append(self.gradient_line(gradient, prefix="backprop"))
+            numerical = self.check.numerical[node]
+            text = "numerical " + gradient_text(numerical, self.options.precision) if numerical is not None \
+                else "numerical — (not rerun)"
+            lines.append(_colored(escape(text), NUMERICAL_COLOR if numerical is not None else MISSING_COLOR))
+        if node in self.check.wrong:
+            text = _wrong_text(node, self.check.wrong[node], self.check.backprop[node], self.check.numerical[node],
+                               self.options.precision)
+            lines.append(f"<b>{_colored(escape(text), WRONG_COLOR)}</b>")
+        return _html("<br/>".join(lines))
+
+    def edge_marks(self, node) -> dict:
+        return {"color": WRONG_COLOR, "penwidth": "3"} if node in self.check.wrong else {}
+
+
+def _wrong_text(node, index: tuple, backprop, numerical, precision: int) -> str:
+    """'✗ wrong at index (1,): 6 ≠ 3' for a tensor, '✗ wrong' for a number (its two lines already differ)."""
+    if not (isinstance(node, Tensor) and node.ndim):
+        return "✗ wrong"
+    return (f"✗ wrong at index {index}: {format_number(float(backprop[index]), precision)} ≠ "
+            f"{format_number(float(numerical[index]), precision)}")
