@@ -3,9 +3,9 @@ rule, the local derivative of each node, matrix products, and numerical differen
 import numpy as np
 import pytest
 from hypothesis import given
-from strategies import reals
 
 from autograd import Tensor, Value, numerical_grad
+from autograd.testing import reals
 
 
 # ---- computational graphs (chapter 5) --------------------------------------------------

@@ -5,10 +5,11 @@ import re
 import numpy as np
 import pytest
 from hypothesis import given
-from strategies import float_arrays, positives, reals, small_shapes
 
 import autograd
 from autograd import GradcheckError, Tensor, Value, concatenate, gradcheck, numerical_grad
+from autograd.testing import arrays as float_arrays
+from autograd.testing import positives, reals, shapes
 
 # (name, function, exact derivative) for floats
 SCALAR_FUNCTIONS = [
@@ -32,7 +33,7 @@ def test_integers_are_accepted_as_points():
     assert numerical_grad(lambda x: x * x, 3) == pytest.approx(6.0, abs=1e-9)
 
 
-@given(x=float_arrays(small_shapes))
+@given(x=float_arrays(shapes()))
 def test_gradient_of_an_array_function_leaves_the_callers_array_unchanged(x):
     original = x.copy()
     grad = numerical_grad(lambda a: np.sum(a ** 3) + np.prod(a.shape), x)

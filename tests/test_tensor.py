@@ -6,20 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from strategies import (
-    DOMAINS,
-    assert_tensor_grads_match_numerical,
-    broadcastable_pairs,
-    distinct_arrays,
-    float_arrays,
-    matmul_operands,
-    reduction_axes,
-    small_shapes,
-    tensor_program_inputs,
-)
+from strategies import DOMAINS, assert_tensor_grads_match_numerical, distinct_arrays, matmul_operands, reduction_axes
 
 from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
 from autograd.ops import Mul, ScatterAdd
+from autograd.testing import arrays as float_arrays
+from autograd.testing import broadcastable_shapes, shapes, tensor_program_inputs
 
 # ---- elementwise ops: forward against NumPy, gradient against central differences ----
 # (name, tensor function, NumPy function, domain of the input)
@@ -70,7 +62,7 @@ def _ids(table):
 @pytest.mark.parametrize("name, op, reference, domain", UNARY_OPS, ids=_ids(UNARY_OPS))
 @given(data=st.data())
 def test_unary_op_matches_numerical_derivative(name, op, reference, domain, data):
-    x = data.draw(float_arrays(small_shapes, DOMAINS[domain]), label="x")
+    x = data.draw(float_arrays(shapes(), DOMAINS[domain]), label="x")
     out = assert_tensor_grads_match_numerical(op, x)
     np.testing.assert_allclose(out.data, reference(x), rtol=1e-12, atol=1e-12)
 
@@ -78,7 +70,7 @@ def test_unary_op_matches_numerical_derivative(name, op, reference, domain, data
 @pytest.mark.parametrize("name, op, reference, domain_a, domain_b", BINARY_OPS, ids=_ids(BINARY_OPS))
 @given(data=st.data())
 def test_binary_op_with_broadcasting_matches_numerical_derivative(name, op, reference, domain_a, domain_b, data):
-    shapes = data.draw(broadcastable_pairs, label="shapes")
+    shapes = data.draw(broadcastable_shapes(), label="shapes")
     a = data.draw(float_arrays(shapes.input_shapes[0], DOMAINS[domain_a]), label="a")
     b = data.draw(float_arrays(shapes.input_shapes[1], DOMAINS[domain_b]), label="b")
     if name.startswith("array"):  # a is a constant array on the left: only b is differentiated
@@ -93,7 +85,7 @@ def test_binary_op_with_broadcasting_matches_numerical_derivative(name, op, refe
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 @given(data=st.data())
 def test_sum_and_mean_over_any_axes(reduction, data):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     axis = data.draw(reduction_axes(x.ndim), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
     out = assert_tensor_grads_match_numerical(lambda t: getattr(t, reduction)(axis, keepdims), x)
@@ -103,7 +95,7 @@ def test_sum_and_mean_over_any_axes(reduction, data):
 
 @given(data=st.data())
 def test_max_without_ties_matches_numerical_derivative(data):
-    x = data.draw(distinct_arrays(small_shapes), label="x")
+    x = data.draw(distinct_arrays(shapes()), label="x")
     axis = data.draw(reduction_axes(x.ndim), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
     out = assert_tensor_grads_match_numerical(lambda t: t.max(axis, keepdims), x)
@@ -139,7 +131,7 @@ def _permutations_with_negative_axes(draw, ndim):
 
 @given(data=st.data())
 def test_transpose_with_any_axes(data):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     axes = data.draw(_permutations_with_negative_axes(x.ndim), label="axes")
     out = assert_tensor_grads_match_numerical(lambda t: t.transpose(axes), x)
     np.testing.assert_array_equal(out.data, np.transpose(x, axes))
@@ -147,7 +139,7 @@ def test_transpose_with_any_axes(data):
 
 @given(data=st.data())
 def test_reshape(data):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     new_shape = data.draw(st.sampled_from([(-1,), x.shape[::-1], (1,) + x.shape, x.shape + (1, -1), (x.size, 1)]))
     out = assert_tensor_grads_match_numerical(lambda t: t.reshape(new_shape), x)
     np.testing.assert_array_equal(out.data, x.reshape(new_shape))
@@ -155,7 +147,7 @@ def test_reshape(data):
 
 @given(data=st.data())
 def test_broadcast_to(data):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     other = data.draw(hnp.broadcastable_shapes(x.shape, min_dims=0, max_dims=4, max_side=3), label="other")
     target = np.broadcast_shapes(x.shape, other)
     out = assert_tensor_grads_match_numerical(lambda t: t.broadcast_to(target), x)
@@ -164,7 +156,7 @@ def test_broadcast_to(data):
 
 @given(data=st.data())
 def test_basic_indexing(data):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     index = data.draw(hnp.basic_indices(x.shape, allow_newaxis=True), label="index")
     out = assert_tensor_grads_match_numerical(lambda t: t[index], x)
     np.testing.assert_array_equal(out.data, x[index])
@@ -243,7 +235,7 @@ def test_concatenate(data):
 
 @given(data=st.data())
 def test_stack(data):
-    shape = data.draw(small_shapes, label="shape")
+    shape = data.draw(shapes(), label="shape")
     arrays = [data.draw(float_arrays(shape)) for _ in range(data.draw(st.integers(1, 3)))]
     axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
     out = assert_tensor_grads_match_numerical(lambda *ts: stack(ts, axis=axis), *arrays)

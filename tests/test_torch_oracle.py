@@ -5,17 +5,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from strategies import (
-    float_arrays,
-    matmul_operands,
-    output_weights,
-    reduction_axes,
-    small_shapes,
-    tensor_program_inputs,
-    value_program_inputs,
-)
+from strategies import matmul_operands, output_weights, reduction_axes
 
 from autograd import BackwardError, Tensor, Value, concatenate, stack, where
+from autograd.testing import arrays as float_arrays
+from autograd.testing import shapes, tensor_program_inputs, value_program_inputs
 
 FORWARD = dict(rtol=1e-10, atol=1e-12)
 GRADIENT = dict(rtol=1e-9, atol=1e-11)
@@ -114,7 +108,7 @@ def _torch_dims(axis, ndim):
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 @given(data=st.data())
 def test_sum_and_mean_match_pytorch(reduction, data, torch):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     axis = data.draw(reduction_axes(x.ndim), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
     assert_matches_torch(torch, lambda t: getattr(t, reduction)(axis, keepdims),
@@ -124,7 +118,7 @@ def test_sum_and_mean_match_pytorch(reduction, data, torch):
 @given(data=st.data())
 def test_max_with_many_ties_matches_pytorch_amax(data, torch):
     # Elements from {0, 1, 2}: ties everywhere; both engines share the gradient evenly among them.
-    x = data.draw(hnp.arrays(np.float64, small_shapes, elements=st.sampled_from([0.0, 1.0, 2.0])), label="x")
+    x = data.draw(hnp.arrays(np.float64, shapes(), elements=st.sampled_from([0.0, 1.0, 2.0])), label="x")
     axis = data.draw(reduction_axes(x.ndim), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
     assert_matches_torch(torch, lambda t: t.max(axis, keepdims),
@@ -133,7 +127,7 @@ def test_max_with_many_ties_matches_pytorch_amax(data, torch):
 
 @given(data=st.data())
 def test_transpose_and_broadcast_to_match_pytorch(data, torch):
-    x = data.draw(float_arrays(small_shapes), label="x")
+    x = data.draw(float_arrays(shapes()), label="x")
     axes = tuple(a - x.ndim if data.draw(st.booleans()) else a for a in data.draw(st.permutations(range(x.ndim))))
     other = data.draw(hnp.broadcastable_shapes(x.shape, max_dims=4, max_side=3), label="other")
     target = np.broadcast_shapes(x.shape, other)

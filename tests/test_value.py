@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import DOMAINS, assert_value_grads_match_numerical, positives, reals
+from strategies import DOMAINS, assert_value_grads_match_numerical
 
 from autograd import Value
+from autograd.testing import positives, reals
 
 
 def _sigmoid(x):
