@@ -2,10 +2,11 @@
 # make test  - install what is needed and run the whole test suite
 # make docs  - build the documentation site (executed notebooks + API reference) into docs/_build/html
 # make bench - run the benchmarks against micrograd, DeZero, PyTorch and hand-written NumPy
+# make data  - download MNIST's 60,000 training images (SHA-256 checked) into ~/.cache/scratchgrad; the test set ships
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: demo test docs bench system-deps clean
+.PHONY: demo test docs bench data system-deps clean
 
 system-deps:
 	@bash scripts/ensure_system_deps.sh
@@ -35,6 +36,11 @@ bench: $(VENV)/.installed-bench,plot
 	@$(PYTHON) -c 'import torch' 2>/dev/null || $(PYTHON) -m pip install -q torch==2.13.0 || \
 		echo "PyTorch could not be installed: the benchmarks leave its column out"
 	$(PYTHON) -m benchmarks.run
+
+# The only data not shipped in nn/datasets; nn.load_mnist and the chapter 6-8 examples find it in the cache.
+data: $(VENV)/.installed-plot
+	$(PYTHON) -c "import nn; nn.load_mnist(split='train', download=True); \
+		print('MNIST training set:', nn.data.find_data('mnist/train-images-idx3-ubyte.gz').parent)"
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis docs/_build docs/notebooks

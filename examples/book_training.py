@@ -1,12 +1,12 @@
 """What the chapter 6-8 examples share: the MNIST split, the book's training loop, accuracy in batches.
 
-Only the 10,000 MNIST test images are at hand, so the examples train on the first
-images and test on the last 2,000, which training never sees.
+The examples test on the last 2,000 MNIST test images. They train on MNIST's training
+set when it is here (`make data` fetches its 60,000 images into the cache), else on the
+first of the 10,000 test images that ship with scratchgrad, which testing never sees.
 """
 from __future__ import annotations
 
 import numpy as np
-from example_data import require_data_dir
 
 import nn
 from autograd import no_grad
@@ -17,13 +17,23 @@ EPOCH_SAMPLE = 1000  # training images whose accuracy is measured after each epo
 
 
 def load_split(data_dir, train_size: int, images: bool = False) -> tuple:
-    """(x_train, t_train, x_test, t_test): the first `train_size` images and the last 2,000, as rows of 784
-    pixels in [0, 1], or as (N, 1, 28, 28) images for the convolutional nets; integer labels."""
-    if not 0 < train_size <= 10_000 - TEST_SIZE:
-        raise ValueError(f"train_size must be between 1 and {10_000 - TEST_SIZE} (the last {TEST_SIZE} images "
-                         f"test); got {train_size}")
-    x, t = nn.load_mnist(require_data_dir(data_dir) / "mnist", normalize=True, flatten=not images, split="test")
-    return x[:train_size], t[:train_size], x[-TEST_SIZE:], t[-TEST_SIZE:]
+    """(x_train, t_train, x_test, t_test): `train_size` training images and the last 2,000 test images, as rows
+    of 784 pixels in [0, 1], or as (N, 1, 28, 28) images for the convolutional nets; integer labels.
+
+    The training images are the first of MNIST's training split when it can be found (in `data_dir`
+    when given, else where `nn.data.find_data` looks), else the first of the test split; it prints which.
+    """
+    x_test, t_test = nn.load_mnist(data_dir, normalize=True, flatten=not images, split="test")
+    try:
+        x, t = nn.load_mnist(data_dir, normalize=True, flatten=not images, split="train")
+        source = "MNIST's training set"
+    except nn.data.DataNotFoundError:  # only the shipped test set: train on its first images
+        x, t = x_test[:-TEST_SIZE], t_test[:-TEST_SIZE]
+        source = "the first MNIST test images (`make data` fetches the training set)"
+    if not 0 < train_size <= len(x):
+        raise ValueError(f"train_size must be between 1 and {len(x)} (the images of {source}); got {train_size}")
+    print(f"training on {train_size:,} images of {source}; testing on the last {TEST_SIZE:,} test images")
+    return x[:train_size], t[:train_size], x_test[-TEST_SIZE:], t_test[-TEST_SIZE:]
 
 
 def accuracy(model, x, t, batch_size: int = 500) -> float:

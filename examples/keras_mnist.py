@@ -9,7 +9,7 @@ training, 1,000 for validation and 2,000 for the final test.
 """
 import argparse
 
-from example_data import add_data_argument, require_data_dir
+from example_data import add_data_argument
 
 import nn
 
@@ -35,7 +35,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
 
-    x, t = nn.load_mnist(require_data_dir(args.data) / "mnist", normalize=True, flatten=False, split="test")
+    x, t = nn.load_mnist(args.data, normalize=True, flatten=False, split="test")
     x = x.reshape(-1, 28, 28)  # images as 28x28, as keras.datasets gives them; Flatten makes the rows
     train_end = args.train_size
     valid_end = train_end + args.valid_size

@@ -7,7 +7,7 @@ test images, scaled to [0, 1], one image at a time and in batches of 100.
 import argparse
 
 import numpy as np
-from example_data import add_data_argument, require_data_dir
+from example_data import add_data_argument
 
 import nn
 from autograd import no_grad
@@ -45,9 +45,8 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_data_argument(parser)
     args = parser.parse_args(argv)
-    data = require_data_dir(args.data)
-    x, t = nn.load_mnist(data / "mnist", normalize=True, flatten=True, one_hot_label=False, split="test")
-    with np.load(data / "mnist_sample_weight.npz", allow_pickle=False) as weights:
+    x, t = nn.load_mnist(args.data, normalize=True, flatten=True, one_hot_label=False, split="test")
+    with np.load(nn.data.find_data("mnist_sample_weight.npz", args.data), allow_pickle=False) as weights:
         network = build_network(weights)
     figures = {"one_at_a_time": accuracy_one_at_a_time(network, x, t),
                "batches_of_100": accuracy_in_batches(network, x, t)}

@@ -10,7 +10,7 @@ h = 1e-4): the mean absolute difference per parameter is around 1e-10 or smaller
 import argparse
 
 import numpy as np
-from example_data import add_data_argument, require_data_dir
+from example_data import add_data_argument
 
 import nn
 from autograd import no_grad, numerical_grad
@@ -65,7 +65,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-gradcheck", action="store_true", help="skip the gradient check")
     args = parser.parse_args(argv)
-    x, t = nn.load_mnist(require_data_dir(args.data) / "mnist", normalize=True, one_hot_label=True, split="test")
+    x, t = nn.load_mnist(args.data, normalize=True, one_hot_label=True, split="test")
     x_train, t_train = x[:args.train_size], t[:args.train_size]
     x_test, t_test = x[args.train_size:], t[args.train_size:]
 

@@ -1,11 +1,16 @@
-"""Data: logic-gate tables, generated 2-D data sets, a mini-batch `DataLoader`, and MNIST.
+"""Data: logic-gate tables, generated 2-D data sets, a mini-batch `DataLoader`, MNIST, and where data lives.
+
+`find_data(name)` finds a data file (`"mnist/t10k-images-idx3-ubyte.gz"`,
+`"book_weights/simple_convnet.npz"`, ...) in one order: a folder you pass, else
+$SCRATCHGRAD_DATA, the copy shipped inside this package (`nn/datasets`: the MNIST test
+set and the book's trained weights), the user cache (`~/.cache/scratchgrad`).
 
 `load_mnist` has the book's shape: `(x_train, t_train), (x_test, t_test) =
-load_mnist(normalize=True, flatten=True, one_hot_label=False)`. It reads the four
-gzipped IDX files from a folder; with no folder given it uses a cache
-(`~/.cache/scratchgrad/mnist`) and downloads what is missing from public mirrors,
-checking each file's SHA-256 before it takes its place; `to="cuda"` (or any array library)
-gives the arrays in that library instead of NumPy.
+load_mnist(normalize=True, flatten=True, one_hot_label=False)`. The test split ships with
+scratchgrad, so `load_mnist(split="test")` works offline; the training split comes on demand
+(`make data`, or `download=True`: from public mirrors, each file's SHA-256 checked before it
+takes its place in the cache). `to="cuda"` (or any array library) gives the arrays in that
+library instead of NumPy.
 
 `DataLoader` hands out mini-batches in the library its arrays are in (NumPy, CuPy, Dask, ...).
 """
@@ -18,7 +23,7 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -152,14 +157,71 @@ class DownloadError(OSError):
     """No mirror delivered a file (offline, refused, or wrong checksum); the message says where to put it."""
 
 
+class DataNotFoundError(FileNotFoundError):
+    """A data file is in none of the places looked; the message lists them and says how to get the file."""
+
+
 class IDXFormatError(ValueError):
     """An MNIST file is not a whole gzipped IDX file of the expected kind; the message says what was expected."""
 
 
+# ---- where data lives -----------------------------------------------------------
+DATA_ENV = "SCRATCHGRAD_DATA"  # a folder laid out like PACKAGE_DATA, looked in before it
+PACKAGE_DATA = Path(__file__).resolve().parent / "datasets"  # shipped in the wheel; its README.md says what and whence
+
+
+def cache_root() -> Path:
+    """The user cache: $SCRATCHGRAD_CACHE, else $XDG_CACHE_HOME/scratchgrad, else ~/.cache/scratchgrad."""
+    if os.environ.get("SCRATCHGRAD_CACHE"):
+        return Path(os.environ["SCRATCHGRAD_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scratchgrad"
+
+
 def default_cache_dir() -> Path:
-    """Where downloads go: $SCRATCHGRAD_CACHE, else ~/.cache/scratchgrad, with a `mnist` folder inside."""
-    root = os.environ.get("SCRATCHGRAD_CACHE") or Path.home() / ".cache" / "scratchgrad"
-    return Path(root) / "mnist"
+    """Where MNIST downloads go: the `mnist` folder of `cache_root()`."""
+    return cache_root() / "mnist"
+
+
+def data_places(path=None) -> list[Path]:
+    """The folders `find_data` looks in, in order: `path` alone when given (a folder you name is never
+    second-guessed), else $SCRATCHGRAD_DATA when set, the package's copy, the user cache."""
+    if path is not None:
+        return [Path(path)]
+    chosen = [Path(os.environ[DATA_ENV])] if os.environ.get(DATA_ENV) else []
+    return chosen + [PACKAGE_DATA, cache_root()]
+
+
+def _candidates(relative_name: str, path=None) -> list[Path]:
+    """Every file `relative_name` may be; a folder passed as `path` may also hold the file itself
+    (`load_mnist("mnist")` for a folder of the four .gz files)."""
+    files = [folder / relative_name for folder in data_places(path)]
+    if path is not None and "/" in relative_name:
+        files.append(Path(path) / PurePosixPath(relative_name).name)
+    return files
+
+
+def _located(relative_name: str, path=None) -> Path | None:
+    return next((file for file in _candidates(relative_name, path) if file.is_file()), None)
+
+
+def _not_found_message(relative_names, path, how_to_get: str) -> str:
+    looked = [str(file) for name in relative_names for file in _candidates(name, path)]
+    return (f"{', '.join(relative_names)} not found; looked for:\n  " + "\n  ".join(looked) + "\n" + how_to_get +
+            f"\n(Set ${DATA_ENV} to a folder laid out like {PACKAGE_DATA} to use your own copy.)")
+
+
+def find_data(relative_name: str, path=None) -> Path:
+    """The first existing file `relative_name` (a path with / inside the data folder) in `data_places(path)`.
+
+    Raises DataNotFoundError naming every place looked. Only the MNIST training set is not
+    shipped with scratchgrad: `make data` or `load_mnist(split="train", download=True)` gets it.
+    """
+    found = _located(relative_name, path)
+    if found is None:
+        raise DataNotFoundError(_not_found_message(
+            [relative_name], path, "The MNIST training set comes by `make data` or "
+            "nn.load_mnist(split='train', download=True); everything else ships in the package."))
+    return found
 
 
 def read_idx(path) -> np.ndarray:
@@ -183,8 +245,8 @@ def read_idx(path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def download(file_names, folder, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, progress: bool = True,
-             timeout: float = 10.0) -> None:
+def download_files(file_names, folder, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, progress: bool = True,
+                   timeout: float = 10.0) -> None:
     """Fetch each named file into `folder` from the first mirror that delivers it with the right SHA-256.
 
     A file is written to a temporary name in the same folder and renamed only once
@@ -232,17 +294,8 @@ def _fetch(url: str, target: Path, sha256: str, progress: bool, timeout: float) 
             os.unlink(temporary)
 
 
-def _find_folder(path) -> Path:
-    """The folder holding the files: `path` itself, or its `mnist` subfolder (so ../shared/data works)."""
-    path = Path(path)
-    if (path / "mnist").is_dir() and not any((path / name).exists() for pair in MNIST_FILES.values()
-                                            for name in pair):
-        return path / "mnist"
-    return path
-
-
 def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_label: bool = False,
-               split: str | None = None, *, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256, cache_dir=None,
+               split: str | None = None, *, download: bool = False, mirrors=MNIST_MIRRORS, digests=MNIST_SHA256,
                progress: bool = True, to=None):
     """MNIST as NumPy arrays, in the book's shape (or in another array library with `to`).
 
@@ -251,10 +304,13 @@ def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_
     one_hot_label: labels as one-hot rows of 10 (else integers 0..9).
     split: None for `((x_train, t_train), (x_test, t_test))`, or "train" / "test" for one `(x, t)` pair.
 
-    `path` is a folder holding the gzipped IDX files (or a folder with a `mnist`
-    subfolder); a requested split whose files are missing there raises
-    FileNotFoundError naming the files looked for. With `path=None` the files come
-    from `cache_dir` (default `~/.cache/scratchgrad/mnist`), downloaded when missing.
+    The gzipped IDX files are found by `find_data("mnist/...", path)`: in `path` alone when
+    given (a folder holding the files, or one with a `mnist` folder inside), else in
+    $SCRATCHGRAD_DATA, the package (which ships the test split) and the user cache.
+    A split whose files are nowhere raises DataNotFoundError saying where it looked; the
+    training split is not shipped, so `load_mnist()` and `split="train"` need it fetched
+    first: `make data`, or `download=True`, which downloads what is missing into `path`
+    (or the cache, `default_cache_dir()`) from `mirrors`, each file checked against `digests`.
 
     to: None for NumPy, else where the arrays go, as `Tensor.to` takes it: "cuda", "torch",
     dask.array, "array_api_strict", a module, ... (Dask gets one chunk per array: rechunk it).
@@ -263,29 +319,27 @@ def load_mnist(path=None, normalize: bool = True, flatten: bool = True, one_hot_
     for name in splits:
         if name not in MNIST_FILES:
             raise ValueError(f"split must be 'train', 'test' or None (both); got {split!r}")
-    needed = [file for name in splits for file in MNIST_FILES[name]]
-    if path is not None:
-        folder = _find_folder(path)
-        missing = [folder / file for file in needed if not (folder / file).exists()]
-        if missing:
-            raise FileNotFoundError(
-                f"MNIST {'/'.join(splits)} split not found: looked for {', '.join(str(m) for m in missing)}. "
-                "Put the gzipped IDX files there, ask only for the split you have (split='test'), "
-                "or pass path=None to download into the cache."
-            )
-    else:
-        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        missing = [file for file in needed if not (folder / file).exists()]
-        if missing:
-            download(missing, folder, mirrors=mirrors, digests=digests, progress=progress)
-    pairs = [_load_split(folder, name, normalize, flatten, one_hot_label) for name in splits]
+    needed = [f"mnist/{file}" for name in splits for file in MNIST_FILES[name]]
+    missing = [name for name in needed if _located(name, path) is None]
+    if missing and download:
+        target = Path(path) if path is not None else default_cache_dir()
+        download_files([PurePosixPath(name).name for name in missing], target, mirrors=mirrors, digests=digests,
+                       progress=progress)
+        missing = [name for name in needed if _located(name, path) is None]
+    if missing:
+        absent = [name for name in splits if any(f"mnist/{file}" in missing for file in MNIST_FILES[name])]
+        raise DataNotFoundError(_not_found_message(
+            missing, path, f"MNIST's {' and '.join(absent)} split is missing. The test split ships with scratchgrad "
+            "(split='test', no path); the training split comes by `make data` or load_mnist(..., download=True), "
+            f"which checks its SHA-256 and keeps it in {default_cache_dir() if path is None else path}."))
+    pairs = [_load_split(*(find_data(f"mnist/{file}", path) for file in MNIST_FILES[name]),
+                         normalize, flatten, one_hot_label) for name in splits]
     if to is not None:
         pairs = [(move(x, to), move(t, to)) for x, t in pairs]
     return pairs[0] if split is not None else tuple(pairs)
 
 
-def _load_split(folder: Path, split: str, normalize: bool, flatten: bool, one_hot_label: bool):
-    image_file, label_file = (folder / name for name in MNIST_FILES[split])
+def _load_split(image_file: Path, label_file: Path, normalize: bool, flatten: bool, one_hot_label: bool):
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise IDXFormatError(f"{image_file} holds images of shape {images.shape} and {label_file} labels of "

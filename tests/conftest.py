@@ -1,10 +1,8 @@
-"""Shared test set-up: hypothesis profiles and the path to the book's data."""
+"""Shared test set-up: hypothesis profiles and the PyTorch oracle (data comes from nn.data.find_data)."""
 import os
 
 # Tests use small matrices; one BLAS thread avoids two pools fighting over 2 cores (a 15x slowdown seen here).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -17,18 +15,14 @@ settings.register_profile("ci", max_examples=200, deadline=None, suppress_health
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def require_shared_data(*relative_paths: str) -> Path:
-    """The book's data folder; fails in CI and skips elsewhere when a needed file is missing."""
-    missing = [p for p in relative_paths if not (SHARED_DATA / p).exists()]
-    if missing:
-        message = f"needs {', '.join(missing)} under {SHARED_DATA} (the book's MNIST data)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return SHARED_DATA
+@pytest.fixture(scope="session", autouse=True)
+def only_the_shipped_data(tmp_path_factory):
+    """Tests see the data shipped in nn/datasets and nothing of this machine's: an empty cache (so no MNIST
+    training set that `make data` may have fetched) and no $SCRATCHGRAD_DATA."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCRATCHGRAD_CACHE", str(tmp_path_factory.mktemp("empty_cache")))
+        patch.delenv("SCRATCHGRAD_DATA", raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +49,3 @@ def pytest_unconfigure(config):
     skipped = config.stash.get(ORACLE_SKIPPED, 0)
     if skipped:
         print(f"oracle: {skipped} tests against PyTorch were skipped (not installed); to run them: {INSTALL_HINT}")
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    return require_shared_data("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz",
-                               "mnist_sample_weight.npz")

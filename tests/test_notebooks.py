@@ -5,13 +5,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import require_shared_data
 
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the dev extra (nbformat, nbclient)")
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the dev extra (nbformat, nbclient)")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "examples" / "notebooks").glob("*.ipynb"))
-NEEDS_MNIST = {"05_layers_gradcheck_and_mnist"}
 GRAPH_CALLS = ("draw_graph(", "SVG(")
 PLOT_CALLS = ("viz.plot_",)
 
@@ -29,8 +27,6 @@ def test_notebook_is_stored_without_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_runs_and_shows_its_pictures(path, tmp_path, monkeypatch):
-    if path.stem in NEEDS_MNIST:
-        monkeypatch.setenv("MNIST_DATA", str(require_shared_data("mnist/t10k-images-idx3-ubyte.gz") / "mnist"))
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "1"))
     book = nbformat.read(path, as_version=4)
     started = time.perf_counter()

@@ -2,14 +2,11 @@
 import doctest
 from pathlib import Path
 
-from conftest import require_shared_data
-
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_snippets_run_and_print_what_they_show(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the snippets write their pictures into out/
-    (tmp_path / "mnist").symlink_to(require_shared_data("mnist/t10k-images-idx3-ubyte.gz") / "mnist")
     results = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert results.attempted >= 20
     assert results.failed == 0, f"{results.failed} README examples differ from what they show (printed above)"
