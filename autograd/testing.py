@@ -140,11 +140,11 @@ def tensors(shape=None, dtype="float64", elements=None, requires_grad: bool = Tr
     ("torch", "cupy", "array_api_strict", a module: anything `Tensor.to` takes) on `device`."""
     shape = shapes() if shape is None else shape
 
-    def leaf(array):
+    def tensor(array):
         data = array if library is None else backend.move(array, library, device)
         return Tensor(data, requires_grad=requires_grad, name=name, dtype=dtype)
 
-    return arrays(shape, elements, dtype).map(leaf)
+    return arrays(shape, elements, dtype).map(tensor)
 
 
 # ---- gradient checks --------------------------------------------------------
