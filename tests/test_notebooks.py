@@ -9,13 +9,27 @@ import pytest
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the dev extra (nbformat, nbclient)")
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the dev extra (nbformat, nbclient)")
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "examples" / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("*.ipynb"))
 GRAPH_CALLS = ("draw_graph(", "SVG(")
 PLOT_CALLS = ("viz.plot_",)
 
 
 def test_one_notebook_per_chapter():
-    assert [path.stem[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+    assert [path.stem[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert NOTEBOOKS[6].stem.startswith("07_chapter6_")
+
+
+def test_every_notebook_has_a_page_in_the_docs():
+    index = (ROOT / "docs" / "index.md").read_text()
+    assert [path.stem for path in NOTEBOOKS if f"notebooks/{path.stem}" not in index] == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_reads_no_data_from_beside_the_repository(path):
+    """A clone has no ../shared: the notebooks find their data as a user's would (nn.load_mnist, nn.book)."""
+    sources = "".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    assert "shared/" not in sources and "MNIST_DATA" not in sources, path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
