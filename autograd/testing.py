@@ -220,10 +220,16 @@ def _failure_message(f, leaves, order, err, picture, eps, atol, rtol, seed) -> s
     lines = [f"check_grads({_function_name(f)}): the {what} is wrong: {err}",
              "inputs of this check (when hypothesis shrank a failure: the smallest failing inputs):"]
     lines += [f"  input {position}: {leaf!r}" for position, leaf in enumerate(leaves)]
-    path = _draw_failure(f, leaves, picture, eps, atol, rtol, seed) if order == 1 else None
-    if path is not None:
-        lines.append(f"picture of this graph, backprop and numerical gradient on every edge, wrong ones marked: "
-                     f"{path}")
+    if order == 1 and _is_final_example():  # while hypothesis still shrinks, the search for the culprit waits
+        suspects = compare_node_gradients(f, *leaves, eps=eps, atol=atol, rtol=rtol, seed=seed).suspects
+        if suspects:
+            ops = ", ".join(sorted({repr(node.op) for node in suspects}))
+            lines.append(f"backprop and the numerical gradient agree on the output of op {ops} and disagree on "
+                         "its inputs: look at that op's backward")
+        path = _draw_failure(f, leaves, picture, eps, atol, rtol, seed)
+        if path is not None:
+            lines.append(f"picture of this graph, backprop and numerical gradient on every edge, wrong ones marked: "
+                         f"{path}")
     return "\n".join(lines)
 
 
@@ -245,8 +251,8 @@ def _is_final_example() -> bool:
 
 
 def _draw_failure(f, leaves, picture, eps, atol, rtol, seed):
-    """Where the failing graph's picture went, or None (not asked for, not the final example, or no viz)."""
-    if picture is False or picture is None or not _is_final_example():
+    """Where the failing graph's picture went, or None (not asked for, or no viz)."""
+    if picture is False or picture is None:
         return None
     try:
         import viz  # optional here: autograd never needs viz, but a failure reads better with a picture
@@ -275,6 +281,13 @@ class NodeGradients:
     backprop: dict = dataclasses.field(default_factory=dict)
     numerical: dict = dataclasses.field(default_factory=dict)
     wrong: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def suspects(self) -> list:
+        """The nodes whose own gradient is right but some input's is wrong: their op's backward is the
+        first wrong one, read from the output (a node without a numerical gradient is not judged)."""
+        return [node for node in self.backprop if node.parents and node not in self.wrong
+                and self.numerical[node] is not None and any(parent in self.wrong for parent in node.parents)]
 
 
 def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: float = 1e-3,

@@ -65,6 +65,7 @@ def test_a_wrong_backward_names_input_element_both_gradients_and_the_inputs(tmp_
     backprop, numerical = map(float, re.search(r"backprop (\S+), numerical (\S+),", message).groups())
     assert backprop == pytest.approx(2 * numerical, rel=1e-6)  # wrong by exactly the factor
     assert "input 0: Tensor([ 0.3, -0.5,  0.7], requires_grad=True, name='x')" in message
+    assert "agree on the output of op 'cube' and disagree on its inputs" in message
     assert f"wrong ones marked: {tmp_path / 'cube.svg'}" in message
     assert "✗ wrong at index" in (tmp_path / "cube.svg").read_text()
 
@@ -117,6 +118,7 @@ def test_backprop_and_numerical_part_exactly_at_the_inputs_of_the_wrong_op():
     wrong = compare_node_gradients(through(DoubledCube), x)
     wrong_ops = sorted(node.op or "leaf" for node in wrong.wrong)
     assert wrong_ops == ["*", "leaf"]  # x and x * 1.5, the two values upstream of the cube
+    assert [node.op for node in wrong.suspects] == ["cube"]
     for node, index in wrong.wrong.items():
         assert wrong.backprop[node][index] == pytest.approx(2 * wrong.numerical[node][index], rel=1e-6)
     assert x.grad is None
@@ -137,6 +139,7 @@ def test_the_picture_marks_only_wrong_edges():
     assert "✗" not in right.replace("✓", "") and "numerical" in right
     assert wrong.count(f'color="{viz.gradcheck.WRONG_COLOR}" penwidth=3') == 2  # the edges x -> *, and * -> cube
     assert "✗ wrong at index (" in wrong
+    assert re.search(rf'label=<cube>.*color="{viz.gradcheck.WRONG_COLOR}"', wrong)  # the suspect op, circled
 
 
 # ---- strategies ------------------------------------------------------------------------------

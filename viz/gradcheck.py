@@ -50,8 +50,12 @@ def draw_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: floa
     options = DrawOptions(rankdir=rankdir, precision=precision, max_nodes=max_nodes)
     painter = functools.partial(_GradcheckPainter, check)
     graph = build_digraph(check.root, options, check.backprop.get, painter=painter)
-    verdict = (f"✗ backprop is wrong on {len(check.wrong)} of {len(check.backprop)} values" if check.wrong
-               else f"✓ backprop and central differences agree on all {len(check.backprop)} values")
+    verdict = f"✓ backprop and central differences agree on all {len(check.backprop)} values"
+    if check.wrong:
+        verdict = f"✗ backprop is wrong on {len(check.wrong)} of {len(check.backprop)} values"
+    if check.suspects:
+        ops = ", ".join(sorted({node.op for node in check.suspects}))
+        verdict += f"; they agree on the output of {ops} and disagree on its inputs: look at its backward"
     title = (f"gradient check of {escape(getattr(f, '__name__', 'f'))}: "
              f"{_colored('backprop', GRADIENT_COLOR)} and {_colored('numerical', NUMERICAL_COLOR)} "
              f"d output / d value on each edge<br/>{escape(verdict)}")
@@ -98,6 +102,11 @@ class _GradcheckPainter(_BookPainter):
                                self.options.precision)
             lines.append(f"<b>{_colored(escape(text), WRONG_COLOR)}</b>")
         return _html("<br/>".join(lines))
+
+    def op_node(self, node_id: str, node, **attrs) -> None:
+        if node in self.check.suspects:  # the op whose backward the check points at
+            attrs = {**attrs, "color": WRONG_COLOR, "fontcolor": WRONG_COLOR, "penwidth": "3"}
+        super().op_node(node_id, node, **attrs)
 
     def edge_marks(self, node) -> dict:
         return {"color": WRONG_COLOR, "penwidth": "3"} if node in self.check.wrong else {}
