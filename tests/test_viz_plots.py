@@ -218,3 +218,19 @@ def test_plot_images_draws_each_image_with_its_label(plotting, tmp_path):
         viz.plot_images(images, labels=["a", "b"])
     with pytest.raises(ShapeError, match=r"\(N, H, W\)"):
         viz.plot_images(np.zeros((2, 3, 4, 4)))
+
+
+def test_plot_im2col_shades_each_window_and_writes_the_matrix_im2col_makes(plotting, tmp_path):
+    image = np.arange(1, 17, dtype=float).reshape(4, 4)
+    figure = viz.plot_im2col(image, 3, tmp_path / "im2col.png")
+    assert _is_png(tmp_path / "im2col.png")
+    *windows, matrix = figure.axes
+    assert [axes.get_title() for axes in windows] == ["window 1", "window 2", "window 3", "window 4"]
+    # The last window covers rows and columns 1 to 3: 6 7 8, 10 11 12, 14 15 16, the matrix's last row.
+    written = np.array([float(text.get_text()) for text in matrix.texts]).reshape(4, 9)
+    np.testing.assert_array_equal(written[3], [6, 7, 8, 10, 11, 12, 14, 15, 16])
+    shaded = [float(text.get_text()) for patch, text in zip(windows[3].patches, windows[3].texts)
+              if patch.get_facecolor() != (1.0, 1.0, 1.0, 1.0)]
+    assert shaded == [6, 7, 8, 10, 11, 12, 14, 15, 16]
+    with pytest.raises(ShapeError, match=r"\(H, W\)"):
+        viz.plot_im2col(np.zeros((1, 4, 4)), 3)

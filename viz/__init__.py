@@ -19,6 +19,7 @@ from .plots import (
                     plot_functions,
                     plot_histograms,
                     plot_history,
+                    plot_im2col,
                     plot_images,
                     plot_paths,
 )
@@ -27,7 +28,7 @@ from .steps import render_backprop_steps
 __all__ = [
     "draw_graph", "to_dot", "render", "render_backprop_steps", "gradient_shares", "draw_gradcheck", "render_gradcheck",
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
-    "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images",
+    "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images", "plot_im2col",
     "function_and_derivative", "gradient_descent_path",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]

@@ -449,3 +449,50 @@ def plot_images(images, path=None, *, labels=None, columns: int = 10, title: str
         figure.suptitle(visible(title))
     _save(figure, path)
     return figure
+
+
+def plot_im2col(image, kernel_size, path=None, *, stride: int = 1, padding: int = 0):
+    """The book's im2col (figure 7-18) drawn for one small gray image (H, W): above, the image once per kernel
+    window, with that window shaded in its own colour; below, the matrix that `nn.functional.im2col` makes
+    of it, one row per window in the window's colour. Numbers are written in every cell, so keep it small
+    (a 4 x 4 image and a 3 x 3 kernel make four windows of nine numbers)."""
+    from nn.functional import im2col  # viz draws nn's own im2col; nn does not import viz
+
+    image = np.asarray(image.data if isinstance(image, Tensor) else image, dtype=float)
+    if image.ndim != 2:
+        raise ShapeError(f"plot_im2col draws one gray image of shape (H, W); got shape {image.shape}")
+    kernel_h, kernel_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    matrix = im2col(Tensor(image[None, None]), kernel_h, kernel_w, stride=stride, padding=padding).data
+    padded = np.pad(image, padding)
+    columns_out = (padded.shape[1] - kernel_w) // stride + 1
+    corners = [(stride * (number // columns_out), stride * (number % columns_out)) for number in range(len(matrix))]
+
+    cell = 0.32  # inches per drawn number
+    width = max(len(corners) * (padded.shape[1] * cell + 0.3), matrix.shape[1] * cell + 0.6)
+    figure = _new_figure(figsize=(width, (padded.shape[0] + len(matrix)) * cell + 1.3))
+    windows, below = figure.subfigures(2, 1, height_ratios=[padded.shape[0] + 1.2, len(matrix) + 1.2])
+    for number, (axes, (top, left)) in enumerate(zip(windows.subplots(1, len(corners), squeeze=False)[0], corners)):
+        shade = np.full(padded.shape, None, dtype=object)
+        shade[top:top + kernel_h, left:left + kernel_w] = f"C{number}"
+        _number_grid(axes, padded, shade)
+        axes.set_title(f"window {number + 1}", fontsize="small", color=f"C{number}")
+    axes = below.subplots()
+    _number_grid(axes, matrix, np.array([[f"C{number}"] * matrix.shape[1] for number in range(len(matrix))]))
+    axes.set_title(f"im2col: {matrix.shape[0]} rows (one per window) x {matrix.shape[1]} columns "
+                   f"({kernel_h} x {kernel_w} numbers each)", fontsize="small")
+    _save(figure, path)
+    return figure
+
+
+def _number_grid(axes, values: np.ndarray, shade: np.ndarray) -> None:
+    """A table of numbers, one square cell each, a cell filled lightly where `shade` names a colour."""
+    from matplotlib.patches import Rectangle
+
+    for (row, column), value in np.ndenumerate(values):
+        colour = shade[row, column]
+        axes.add_patch(Rectangle((column, row), 1, 1, facecolor=colour or "white", alpha=0.35 if colour else 1.0,
+                                 edgecolor="0.5", linewidth=0.6))
+        axes.text(column + 0.5, row + 0.5, f"{value:g}", ha="center", va="center", fontsize="small")
+    # Row 0 on top, as printed; the small margin keeps the outer lines from being cut in half.
+    axes.set(xlim=(-0.05, values.shape[1] + 0.05), ylim=(values.shape[0] + 0.05, -0.05), aspect="equal")
+    axes.set_axis_off()
