@@ -26,6 +26,7 @@ against PyTorch.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import operator
@@ -223,7 +224,7 @@ def _failure_message(f, leaves, order, err, picture, eps, atol, rtol, seed) -> s
     if order == 1 and _is_final_example():  # while hypothesis still shrinks, the search for the culprit waits
         suspects = compare_node_gradients(f, *leaves, eps=eps, atol=atol, rtol=rtol, seed=seed).suspects
         if suspects:
-            ops = ", ".join(sorted({repr(node.op) for node in suspects}))
+            ops = " or ".join(sorted({repr(node.op) for node in suspects}))
             lines.append(f"backprop and the numerical gradient agree on the output of op {ops} and disagree on "
                          "its inputs: look at that op's backward")
         path = _draw_failure(f, leaves, picture, eps, atol, rtol, seed)
@@ -284,10 +285,19 @@ class NodeGradients:
 
     @property
     def suspects(self) -> list:
-        """The nodes whose own gradient is right but some input's is wrong: their op's backward is the
-        first wrong one, read from the output (a node without a numerical gradient is not judged)."""
-        return [node for node in self.backprop if node.parents and node not in self.wrong
-                and self.numerical[node] is not None and any(parent in self.wrong for parent in node.parents)]
+        """The ops to look at: nodes whose own gradient is right while an input's is wrong, an input whose
+        every use is right (so no wrong gradient reached it from elsewhere). A node without a numerical
+        gradient (an intermediate `Value`) is not judged."""
+        children = collections.defaultdict(list)
+        for node in self.backprop:
+            for parent in node.parents:
+                children[parent].append(node)
+
+        def right(node):
+            return node not in self.wrong and self.numerical[node] is not None
+
+        return [node for node in self.backprop if right(node) and any(
+            parent in self.wrong and all(right(child) for child in children[parent]) for parent in node.parents)]
 
 
 def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: float = 1e-3,

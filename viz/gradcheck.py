@@ -54,7 +54,7 @@ def draw_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: floa
     if check.wrong:
         verdict = f"✗ backprop is wrong on {len(check.wrong)} of {len(check.backprop)} values"
     if check.suspects:
-        ops = ", ".join(sorted({node.op for node in check.suspects}))
+        ops = " or ".join(sorted({node.op for node in check.suspects}))
         verdict += f"; they agree on the output of {ops} and disagree on its inputs: look at its backward"
     title = (f"gradient check of {escape(getattr(f, '__name__', 'f'))}: "
              f"{_colored('backprop', GRADIENT_COLOR)} and {_colored('numerical', NUMERICAL_COLOR)} "
