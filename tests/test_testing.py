@@ -124,6 +124,13 @@ def test_backprop_and_numerical_part_exactly_at_the_inputs_of_the_wrong_op():
     assert x.grad is None
 
 
+def test_an_input_used_twice_implicates_only_the_op_on_the_wrong_path():
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    # x feeds the wrong cube and, directly, the last product: x's gradient is wrong, the product's backward is not.
+    check = compare_node_gradients(lambda t: (DoubledCube()(t * 2.0) * t).sum(), x)
+    assert [node.op for node in check.suspects] == ["cube"]
+
+
 def test_values_get_numerical_gradients_at_the_inputs():
     a, b = Value(0.5), Value(-1.2)
     check = compare_node_gradients(lambda a, b: (a * b).tanh(), a, b)
