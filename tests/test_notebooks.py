@@ -1,6 +1,8 @@
 """The chapter notebooks in examples/notebooks run top to bottom in a fresh kernel, and show their pictures:
 graph cells an SVG, plot cells a PNG, with no warning, no doubled output, no magic."""
 import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -23,6 +25,16 @@ def test_one_notebook_per_chapter():
 def test_every_notebook_has_a_page_in_the_docs():
     index = (ROOT / "docs" / "index.md").read_text()
     assert [path.stem for path in NOTEBOOKS if f"notebooks/{path.stem}" not in index] == []
+
+
+def test_git_ignores_what_the_notebooks_write_beside_themselves():
+    """Run from examples/notebooks, notebook 04 writes steps/ and 05 writes two_layer.npz: not for committing."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a git checkout")
+    written = ["examples/notebooks/steps/step_000.svg", "examples/notebooks/steps/index.html",
+               "examples/notebooks/two_layer.npz"]
+    check = subprocess.run(["git", "check-ignore", "--no-index", *written], cwd=ROOT, capture_output=True, text=True)
+    assert check.stdout.split() == written, check.stdout
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
