@@ -9,11 +9,12 @@ Two paths share one `Module` base:
   `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Dropout`, `BatchNorm1d`, `BatchNorm2d`.
 
 `nn.functional` holds activations and losses as functions, `nn.optim` the
-optimizers, `nn.data` data sets, `DataLoader` and `load_mnist`.
+optimizers, `nn.data` data sets, `DataLoader` and `load_mnist`, `nn.book` the book's
+trained SimpleConvNet and DeepConvNet.
 """
 # Imported first and only for its side effect: it imports tqdm.auto for nn.data without a warning in Jupyter.
 from . import progress  # noqa: F401, I001
-from . import data, functional, init, optim
+from . import book, data, functional, init, optim
 from .data import DataLoader, load_mnist
 from .init import manual_seed
 from .layers import (
@@ -31,5 +32,5 @@ __all__ = [
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Dropout", "BatchNorm1d", "BatchNorm2d",
     "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
     "Softplus", "Softsign", "Swish", "HardSigmoid", "Exponential", "Softmax", "LogSoftmax", "ACTIVATIONS",
-    "functional", "optim", "init", "data", "DataLoader", "load_mnist", "manual_seed",
+    "functional", "optim", "init", "data", "book", "DataLoader", "load_mnist", "manual_seed",
 ]
