@@ -1,4 +1,4 @@
-"""The notes' apple-and-orange graph: 2 apples at 100, 3 oranges at 150, 10% tax.
+"""The book's apple-and-orange graph: 2 apples at 100, 3 oranges at 150, 10% tax.
 
 Forward: 100 x 2 = 200, 150 x 3 = 450, 200 + 450 = 650, 650 x 1.1 = 715.
 Backward from d(price) = 1: the last x node sends 1.1 to the sum and 650 to the
@@ -6,7 +6,7 @@ tax; the + node passes 1.1 unchanged to both branches; apple 2.2, apple_num 110,
 orange 3.3, orange_num 165, tax 650.
 
 Run it to print the numbers and draw into out/ (or --out DIR):
-apple_orange.svg/.png (the notes' figure), apple_orange_local.svg/.png (with each
+apple_orange.svg/.png (the book's figure), apple_orange_local.svg/.png (with each
 edge's local derivative), apple_orange_record.svg/.png (micrograd's boxes) and
 apple_orange_steps/index.html (backprop one node at a time).
 """

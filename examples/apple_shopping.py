@@ -1,10 +1,10 @@
-"""The notes' apple-shopping graph: 2 apples at 100 each, 10% tax.
+"""The book's apple-shopping graph: 2 apples at 100 each, 10% tax.
 
 Forward: 100 x 2 = 200, 200 x 1.1 = 220.
 Backward from d(price) = 1: apple 2.2, apple count 110, tax 200.
 
 Run it to print the numbers and draw the graph into out/ (or --out DIR):
-apple_shopping.svg / .png in the notes' style, and apple_shopping_steps/index.html,
+apple_shopping.svg / .png in the book's style, and apple_shopping_steps/index.html,
 which steps through backprop one node at a time.
 """
 from pathlib import Path

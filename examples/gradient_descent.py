@@ -20,7 +20,7 @@ def function_2(x):
 
 
 def gradient_descent(f, init_x, lr=0.01, step_num=100):
-    """The notes' loop: x -= lr * (numerical gradient of f at x), step_num times."""
+    """The book's loop: x -= lr * (numerical gradient of f at x), step_num times."""
     x = np.array(init_x, dtype=np.float64)
     for _ in range(step_num):
         x -= lr * numerical_grad(f, x)

@@ -1,11 +1,11 @@
-"""The notes' Keras-style classifier (the last chapter): 784-300-100-10 built, summarised, fit, evaluated.
+"""A Keras-style classifier: 784-300-100-10 built, summarised, fit, evaluated (not in the book).
 
 flatten 28x28 -> dense 300 relu -> dense 100 relu -> dense 10 softmax:
 235,500 + 30,100 + 1,010 = 266,610 parameters. Trained with sparse categorical
 cross entropy and SGD (learning rate 0.01, Keras' default), then evaluate,
-predict (probabilities) and predicted classes. The notes train on Fashion-MNIST's
-55,000 images for 30 epochs; here the 10,000 MNIST test images are split 7,000 for
-training, 1,000 for validation and 2,000 for the final test.
+predict (probabilities) and predicted classes, as in Geron's *Hands-On Machine Learning*
+(ch. 10), which trains it on Fashion-MNIST's 55,000 images for 30 epochs; here the 10,000
+MNIST test images are split 7,000 for training, 1,000 for validation and 2,000 for the final test.
 """
 import argparse
 

@@ -1,10 +1,11 @@
-"""Perceptrons and logic gates (chapter 2 of the notes), and XOR from two layers.
+"""Perceptrons and logic gates (chapter 2 of the book), and XOR from two layers.
 
 AND: w = (0.5, 0.5), b = -0.7; NAND: w = (-0.5, -0.5), b = 0.7; OR: w = (0.5, 0.5), b = -0.2.
 XOR = AND(NAND(x1, x2), OR(x1, x2)) gives 0, 1, 1, 0 on inputs 00, 10, 01, 11.
 XOR with sigmoids (W1 = [[5, -7], [5, -7]], b1 = [-8, 3], W2 = [[-11], [-11]], b2 = [6]):
 hidden pair (0,1), (0,0), (0,0), (1,0) and output ~0, 1, 1, 0 on 00, 01, 10, 11.
-XOR with the hands-on notes' trained weights, no bias, step activation: 0, 1, 1, 0.
+XOR with trained weights from the study notes this project began with (not in the book), no bias,
+step activation: 0, 1, 1, 0.
 """
 import numpy as np
 
@@ -33,7 +34,7 @@ def sigmoid_xor():
 
 
 def trained_step_xor():
-    """The hands-on notes' trained 2-3-1 weights, used with the step activation and no bias."""
+    """The study notes' trained 2-3-1 weights (not in the book), used with the step activation and no bias."""
     network = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Step(), nn.Linear(3, 1, bias=False), nn.Step())
     network.load_state_dict({"layers.0.W": TRAINED_W1, "layers.2.W": TRAINED_W2})
     return network(GATE_INPUTS).data[:, 0].astype(int)

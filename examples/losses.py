@@ -1,4 +1,4 @@
-"""The two losses of chapter 4 on the notes' vectors.
+"""The two losses of chapter 4 on the book's vectors.
 
 t = one-hot at index 2, y = [0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0]:
 sum of squares error 0.0975, cross entropy 0.510825.

@@ -1,7 +1,7 @@
-"""MNIST inference with the notes' trained weights (chapter 3): accuracy 0.9352.
+"""MNIST inference with the book's trained weights (chapter 3): accuracy 0.9352.
 
 The 784-50-100-10 network of `mnist_sample_weight.npz` (sigmoid hidden layers,
-softmax output, float32 weights as in the notes' pickle) classifies the 10,000
+softmax output, float32 weights as in the book's pickle) classifies the 10,000
 test images, scaled to [0, 1], one image at a time and in batches of 100.
 """
 import argparse
@@ -14,7 +14,7 @@ from autograd import no_grad
 
 
 def build_network(weights) -> nn.Sequential:
-    """The notes' predict(): affine, sigmoid, affine, sigmoid, affine, softmax, with their weights."""
+    """The book's predict(): affine, sigmoid, affine, sigmoid, affine, softmax, with their weights."""
     network = nn.Sequential(
         nn.Linear(784, 50, activation="sigmoid", dtype=np.float32),
         nn.Linear(50, 100, activation="sigmoid", dtype=np.float32),

@@ -1,4 +1,4 @@
-"""The notes' two-layer MNIST network trained with backprop, with a gradient check (chapters 4 and 5).
+"""The book's two-layer MNIST network trained with backprop, with a gradient check (chapters 4 and 5).
 
 TwoLayerNet: 784-50-10, affine, ReLU, affine, softmax-with-loss; weights drawn
 with weight_init_std = 0.01, biases zero. Mini-batches of 100 drawn at random,
@@ -18,7 +18,7 @@ from nn import functional as F
 
 
 def two_layer_net(input_size=784, hidden_size=50, output_size=10, weight_init_std=0.01, seed=None):
-    """The notes' TwoLayerNet as modules (the loss is applied by the caller: `F.cross_entropy`)."""
+    """The book's TwoLayerNet as modules (the loss is applied by the caller: `F.cross_entropy`)."""
     rng = nn.init.generator(seed)
     return nn.Sequential(nn.Linear(input_size, hidden_size, init=weight_init_std, seed=rng),
                          nn.ReLU(),
@@ -38,7 +38,7 @@ def gradient_check(network, x, t) -> dict:
 
 
 def train(network, x_train, t_train, iterations=10000, batch_size=100, lr=0.1, seed=None):
-    """SGD on random mini-batches (the notes' np.random.choice); returns the loss of each iteration."""
+    """SGD on random mini-batches (the book's np.random.choice); returns the loss of each iteration."""
     rng = nn.init.generator(seed)
     optimizer = nn.optim.SGD(network.parameters(), lr=lr)
     losses = np.empty(iterations)
@@ -60,7 +60,7 @@ def accuracy(network, x, t) -> float:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_data_argument(parser)
-    parser.add_argument("--iters", type=int, default=10000, help="SGD steps (the notes use 10,000)")
+    parser.add_argument("--iters", type=int, default=10000, help="SGD steps (the book uses 10,000)")
     parser.add_argument("--train-size", type=int, default=8000, help="test images used for training")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-gradcheck", action="store_true", help="skip the gradient check")

@@ -1,4 +1,4 @@
-"""The notes' activation functions and their derivatives, the derivatives computed by autograd.
+"""The book's activation functions and their derivatives, the derivatives computed by autograd.
 
 Each function comes from `nn.functional` and runs on a Tensor; `viz.plot_functions`
 calls backward() to get the slope at every point (no hand-written derivative), so

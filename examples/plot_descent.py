@@ -1,16 +1,16 @@
-"""The notes' gradient descent on f(x0, x1) = x0^2 + x1^2 from (-3, 4).
+"""The book's gradient descent on f(x0, x1) = x0^2 + x1^2 from (-3, 4).
 
 With learning rate 0.1, 100 steps end near the minimum at the origin, about
 (-6.1e-10, 8.1e-10), and 1e-10 barely moves (about (-2.99999994, 3.99999992)),
-as in the notes. The gradient at each step comes from backward(), not from the
+as in the book. The gradient at each step comes from backward(), not from the
 formula (2 x0, 2 x1).
 
-A learning rate of 10 diverges. The notes print about (-2.6e13, -1.3e12): their
+A learning rate of 10 diverges. The book prints about (-2.6e13, -1.3e12): their
 numerical gradient (central differences, h = 1e-4) loses all precision once x is
 huge. The exact gradient multiplies x by 1 - 2 * 10 = -19 at every step, so here
 100 steps reach (-19)^100 * (-3, 4), about (-2.3e128, 3.0e128).
 
-Writes descent.png (the path over the contour lines, the notes' picture) into
+Writes descent.png (the path over the contour lines, the book's picture) into
 out/ (or --out DIR).
 """
 from pathlib import Path

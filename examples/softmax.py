@@ -10,7 +10,7 @@ from nn import functional as F
 
 
 def naive_softmax(a: np.ndarray) -> np.ndarray:
-    """exp(a) / sum(exp(a)) exactly as first written in the notes (it overflows for large a)."""
+    """exp(a) / sum(exp(a)) exactly as first written in the book (it overflows for large a)."""
     with np.errstate(over="ignore", invalid="ignore"):
         return np.exp(a) / np.sum(np.exp(a))
 

@@ -22,7 +22,7 @@ W_HO = [[0.3, 0.7, 0.5], [0.6, 0.5, 0.2], [0.8, 0.1, 0.9]]
 
 
 def three_layer_network() -> nn.Sequential:
-    """The notes' init_network() as modules: Linear, sigmoid, Linear, sigmoid, Linear, identity."""
+    """The book's init_network() as modules: Linear, sigmoid, Linear, sigmoid, Linear, identity."""
     network = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 2), nn.Sigmoid(),
                             nn.Linear(2, 2), nn.Identity())
     network.load_state_dict(NETWORK)
@@ -52,7 +52,8 @@ def main(argv=None) -> dict:
     x_hidden = Tensor(W_IH) @ Tensor(I)
     o_hidden = x_hidden.sigmoid()
     x_output = Tensor(W_HO) @ o_hidden
-    # The notes multiply by the hidden outputs rounded to three places; exact ones give 0.976, 0.889, 1.255.
+    # Make Your Own Neural Network multiplies by the hidden outputs rounded to three places; exact ones give
+    # 0.976, 0.889, 1.255.
     x_output_from_rounded = Tensor(W_HO) @ Tensor(np.round(o_hidden.data, 3))
     figures.update(X_hidden=x_hidden.data.tolist(), O_hidden=o_hidden.data.tolist(),
                    X_output=x_output.data.tolist(), X_output_from_rounded=x_output_from_rounded.data.tolist())
@@ -60,7 +61,7 @@ def main(argv=None) -> dict:
     print("  X_hidden = W_ih I            =", np.round(x_hidden.data, 3))
     print("  O_hidden = sigmoid(X_hidden) =", np.round(o_hidden.data, 3))
     print("  X_output = W_ho O_hidden     =", np.round(x_output_from_rounded.data, 3),
-          "(from the rounded O_hidden, as in the notes; exact:", np.round(x_output.data, 3), ")")
+          "(from the rounded O_hidden, as in Make Your Own Neural Network; exact:", np.round(x_output.data, 3), ")")
     return figures
 
 

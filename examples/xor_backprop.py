@@ -1,8 +1,9 @@
-"""The hands-on notes' XOR network trained by backprop, and its error curve.
+"""An XOR network trained by backprop, and its error curve (from the study notes this project began with;
+not in the book).
 
 2-3-1 network, no bias, sigmoid on both layers, loss 0.5 * sum((t - y)^2), weights
 drawn uniformly from [0, 1), learning rate 0.1, 20,000 full-batch epochs. The
-notes end near [0.076, 0.951, 0.951, 0.027] for inputs 00, 01, 10, 11 (the exact
+study notes end near [0.076, 0.951, 0.951, 0.027] for inputs 00, 01, 10, 11 (the exact
 figures depend on the random start). The error curve is written to
 out/xor_error_curve.csv (and .png when matplotlib is installed).
 """
@@ -25,8 +26,8 @@ def build_network(seed: int) -> nn.Sequential:
 
 
 def train(epochs: int = 20000, lr: float = 0.1, seed: int = 0):
-    """Full-batch gradient descent; returns the network, the last epoch's outputs (what the notes
-    print: the forward pass just before the final update) and the error of every epoch."""
+    """Full-batch gradient descent; returns the network, the last epoch's outputs (what the study
+    notes print: the forward pass just before the final update) and the error of every epoch."""
     x, t = nn.data.xor()
     network = build_network(seed)
     optimizer = nn.optim.SGD(network.parameters(), lr=lr)
