@@ -28,6 +28,13 @@ def test_every_notebook_has_a_page_in_the_docs():
     assert [path.stem for path in NOTEBOOKS if f"notebooks/{path.stem}" not in index] == []
 
 
+def test_the_readme_names_every_notebook_and_scripts_that_exist():
+    readme = (ROOT / "README.md").read_text()
+    assert [path.stem for path in NOTEBOOKS if f"`{path.stem}`" not in readme] == []
+    scripts = re.findall(r"python (examples/[a-z0-9_]+\.py)", readme)  # not the NAME.py placeholder
+    assert scripts and [script for script in scripts if not (ROOT / script).is_file()] == []
+
+
 def test_git_ignores_what_the_notebooks_write_beside_themselves():
     """Run from examples/notebooks, notebook 04 writes steps/ and 05 writes two_layer.npz: not for committing."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
