@@ -1,6 +1,6 @@
 """Property tests for your own code: hypothesis strategies and gradient checks against central differences.
 
-A test of an op, a layer or a loss you wrote yourself, in the style of JAX's `check_grads`:
+A test of an op, a layer or a loss you wrote yourself, in the style of JAX's `check_grads`::
 
     from hypothesis import given
     from autograd.testing import check_grads, tensors
