@@ -28,6 +28,7 @@ import numbers
 import numpy as np
 
 from . import backend
+from . import value as value_module
 from .backend import device_of, namespace_of
 from .errors import AnomalyError, BackwardError, DeviceError, ShapeError
 from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
@@ -82,7 +83,9 @@ class Tensor:
     to `.grad`, as in PyTorch; intermediate nodes show the latest call's only.
     """
 
-    __slots__ = ("_data", "_version", "grad", "requires_grad", "name", "parents", "_op", "_ctx", "__weakref__")
+    # made_in: the module call that made this node (see value.module_call); unset outside any module's forward
+    __slots__ = ("_data", "_version", "grad", "requires_grad", "name", "parents", "_op", "_ctx", "made_in",
+                 "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `ndarray * Tensor` to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None, dtype=None):
@@ -135,6 +138,8 @@ class Tensor:
         if True in needs:
             out.requires_grad = True
             out.parents, out._op, out._ctx = inputs, op, ctx
+            if value_module.module_call is not None:
+                out.made_in = value_module.module_call
         return out
 
     def _lift(self, other) -> "Tensor":

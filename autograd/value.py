@@ -77,6 +77,10 @@ def _sigmoid(x: float) -> float:
 
 _new_node = object.__new__
 _recording = _grad_enabled.get  # bound once: one attribute lookup fewer per node
+# The module call whose forward is running: (module, the call around it) or None; set by nn.Module.__call__.
+# Each graph node made meanwhile keeps it as `made_in`, so viz.explore can fold the graph by module. A plain
+# global, not a ContextVar: reading it is the only cost an op pays, and it must stay negligible.
+module_call = None
 
 
 # ---- the makers of result nodes --------------------------------------------------------------
@@ -93,6 +97,8 @@ def _unary_result(data: float, op: str, x: "Value", rule) -> "Value":
         out.parents = (x,)
         out.local_grads = rule(x.data, data)
         out._rule = rule
+        if module_call is not None:
+            out.made_in = module_call
     else:
         out.parents = out.local_grads = ()
         out._rule = None
@@ -110,6 +116,8 @@ def _binary_result(data: float, op: str, a: "Value", b: "Value", rule) -> "Value
         out.parents = (a, b)
         out.local_grads = rule(a.data, b.data, data)
         out._rule = rule
+        if module_call is not None:
+            out.made_in = module_call
     else:
         out.parents = out.local_grads = ()
         out._rule = None
@@ -127,6 +135,8 @@ def _result(data: float, op: str, parents: tuple, rule, parents_data) -> "Value"
         out.parents = parents
         out.local_grads = rule(*parents_data, data)
         out._rule = rule
+        if module_call is not None:
+            out.made_in = module_call
     else:
         out.parents = out.local_grads = ()
         out._rule = None
@@ -147,7 +157,8 @@ class Value:
     intermediate nodes always show the gradient of the latest call only.
     """
 
-    __slots__ = ("data", "grad", "name", "op", "parents", "local_grads", "_rule", "__weakref__")
+    # made_in: the module call that made this node (see `module_call`); unset outside any module's forward
+    __slots__ = ("data", "grad", "name", "op", "parents", "local_grads", "_rule", "made_in", "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `ndarray + Value` back to us instead of looping over elements
 
     def __init__(self, data, name: str | None = None):

@@ -4,9 +4,11 @@
     viz.render(price, "out/price.svg")          # the notes' look: values and gradients on edges
     viz.draw_graph(price, style="record")       # micrograd's look, displays inline in Jupyter
     viz.render_backprop_steps(price, "out/steps")  # one picture per backward step, index.html
+    viz.explore(loss).save("out/explorer.html")   # one page: step, fold by module, inspect (no network)
     viz.plot_functions({"tanh": lambda x: x.tanh()}, "out/tanh.png")   # needs the `plot` extra
 """
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraError
+from .explore import Explorer, explore
 from .gradcheck import draw_gradcheck, render_gradcheck
 from .graph import draw_graph, gradient_shares, render, to_dot
 from .plots import (
@@ -30,5 +32,6 @@ __all__ = [
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
     "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images", "plot_im2col",
     "function_and_derivative", "gradient_descent_path",
+    "explore", "Explorer",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]

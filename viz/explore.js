@@ -1,0 +1,318 @@
+// The backprop explorer's page script: draws the graph that viz/explore.py wrote into #model, steps through
+// its forward pass (topological order) and backward sweep (the reverse), folds module groups, inspects nodes.
+// Written by hand, no library: the page must work from a file with no network.
+"use strict";
+
+(function () {
+  const SVG = "http://www.w3.org/2000/svg";
+  const HISTOGRAM_BINS = 20;
+  const model = JSON.parse(document.getElementById("model").textContent);
+  const nodes = model.nodes;
+  const groups = model.groups;
+  const count = nodes.length;
+  // Forward steps compute the ops in topological order (leaves hold their numbers from the start); the
+  // backward steps then visit every node in reverse, as the engine's sweep does.
+  const forward = nodes.map((node, index) => index).filter((index) => nodes[index].op);
+  const forwardRank = new Map(forward.map((node, rank) => [node, rank]));
+  const backwardStart = forward.length;
+  const lastStep = backwardStart + count - 1;
+  const state = {
+    step: 0,
+    folded: new Set(groups.filter((group) => group.folded).map((group) => group.id)),
+    selected: null, // {node} or {edge}
+    zoom: 1,
+  };
+  const svg = document.getElementById("graph");
+  const showLocal = document.getElementById("show-local");
+  const showShares = document.getElementById("show-shares");
+
+  // ---- what is known at a step ---------------------------------------------------------------
+  const valueKnown = (node) => !forwardRank.has(node) || state.step >= forwardRank.get(node);
+  const gradKnown = (node) => state.step >= backwardStart && state.step - backwardStart >= count - 1 - node;
+  const currentNode = () => (state.step < backwardStart ? forward[state.step] : lastStep - state.step);
+
+  // The group drawn in a node's place: its outermost folded group, or -1 when the node itself is drawn.
+  function foldedAround(group) {
+    let outermost = -1;
+    for (; group !== -1; group = groups[group].parent) {
+      if (state.folded.has(group)) outermost = group;
+    }
+    return outermost;
+  }
+  const itemOf = (node) => {
+    const group = foldedAround(nodes[node].group);
+    return group === -1 ? { kind: "node", id: node } : { kind: "group", id: group };
+  };
+
+  // ---- drawing -------------------------------------------------------------------------------------
+  function element(name, attributes, parent, text) {
+    const created = document.createElementNS(SVG, name);
+    for (const [key, value] of Object.entries(attributes)) created.setAttribute(key, value);
+    if (text !== undefined) created.textContent = text; // textContent: names can never become markup
+    parent.appendChild(created);
+    return created;
+  }
+
+  function box(item) {
+    if (item.kind === "node") {
+      const node = nodes[item.id];
+      return { left: node.x - node.w / 2, right: node.x + node.w / 2, y: node.y };
+    }
+    const group = groups[item.id];
+    return { left: group.x, right: group.x + group.w, y: group.y + group.h / 2 };
+  }
+
+  function drawEdge(layer, edge, index, from, to) {
+    const a = box(from);
+    const b = box(to);
+    const middle = (a.right + b.left) / 2;
+    const path = `M${a.right},${a.y} C${middle},${a.y} ${middle},${b.y} ${b.left},${b.y}`;
+    const current = currentNode();
+    const carriesNews = state.step >= backwardStart && edge.to === current; // the newest gradient goes along these
+    const g = element("g", { class: "edge" + (carriesNews ? " current" : ""), "data-edge": index }, layer);
+    element("path", { d: path, class: "line" }, g);
+    element("path", { d: path, class: "hit" }, g); // a wide, invisible stroke that is easy to click
+    const labels = [];
+    if (showLocal.checked && edge.local !== undefined && valueKnown(edge.to)) labels.push(["local", edge.local]);
+    if (showShares.checked && edge.share !== undefined && nodes[edge.from].fansOut && gradKnown(edge.to)) {
+      labels.push(["share", "share " + edge.share]);
+    }
+    labels.forEach(([kind, text], line) => {
+      element("text", { x: middle, y: (a.y + b.y) / 2 - 4 + line * 12, class: "edge-label " + kind }, g, text);
+    });
+    g.addEventListener("click", () => select({ edge: index }));
+  }
+
+  function drawNode(layer, index) {
+    const node = nodes[index];
+    const known = valueKnown(index);
+    const classes = ["node", node.op ? "op" : "leaf"];
+    if (!known) classes.push("unknown");
+    if (index === currentNode()) classes.push("current");
+    if (state.selected && state.selected.node === index) classes.push("selected");
+    const g = element("g", { class: classes.join(" "), "data-node": index }, layer);
+    element("rect", { x: node.x - node.w / 2, y: node.y - node.h / 2, width: node.w, height: node.h, rx: 4 }, g);
+    const top = node.y - node.h / 2 + 14;
+    element("text", { x: node.x, y: top, class: "title" }, g, node.title);
+    element("text", { x: node.x, y: top + 14, class: "value" }, g, known ? node.value : "·");
+    let grad = "—";
+    if (node.grad !== null && gradKnown(index)) grad = (showShares.checked && node.fansOut ? "Σ " : "") + node.grad;
+    element("text", { x: node.x, y: top + 28, class: "grad" + (grad === "—" ? " missing" : "") }, g, grad);
+    g.addEventListener("click", () => select({ node: index }));
+  }
+
+  function drawGroup(layer, group, folded) {
+    const current = foldedAround(nodes[currentNode()].group) === group.id;
+    const g = element("g", { class: "group" + (folded ? " folded" : "") + (current ? " current" : ""),
+                             "data-group": group.id }, layer);
+    element("rect", { x: group.x, y: group.y, width: group.w, height: group.h, rx: 6 }, g);
+    element("text", { x: group.x + 6, y: group.y + 12, class: "group-title" }, g,
+            (folded ? "▸ " : "▾ ") + group.title);
+    g.addEventListener("click", (event) => {
+      if (!folded && event.target.tagName !== "text") return; // an open group toggles from its title only
+      event.stopPropagation();
+      if (folded) state.folded.delete(group.id);
+      else state.folded.add(group.id);
+      render();
+    });
+  }
+
+  function render() {
+    svg.textContent = "";
+    const width = Math.max(...nodes.map((node) => node.x + node.w / 2), ...groups.map((g) => g.x + g.w)) + 10;
+    const height = Math.max(...nodes.map((node) => node.y + node.h / 2), ...groups.map((g) => g.y + g.h)) + 10;
+    svg.setAttribute("viewBox", `-5 -5 ${width} ${height}`);
+    svg.setAttribute("width", width * state.zoom);
+    svg.setAttribute("height", height * state.zoom);
+    const groupLayer = element("g", {}, svg);
+    const edgeLayer = element("g", {}, svg);
+    const nodeLayer = element("g", {}, svg);
+    const foldedLayer = element("g", {}, svg);
+    for (const group of groups) {
+      const outer = foldedAround(group.parent);
+      if (outer !== -1) continue; // inside a folded group: not drawn
+      if (state.folded.has(group.id)) drawGroup(foldedLayer, group, true);
+      else drawGroup(groupLayer, group, false);
+    }
+    const drawn = new Set(); // edges between the same two boxes (a folded group's many inputs) drawn once
+    model.edges.forEach((edge, index) => {
+      const from = itemOf(edge.from);
+      const to = itemOf(edge.to);
+      const key = `${from.kind}${from.id}>${to.kind}${to.id}`;
+      if ((from.kind === to.kind && from.id === to.id) || drawn.has(key)) return;
+      drawn.add(key);
+      drawEdge(edgeLayer, edge, index, from, to);
+    });
+    nodes.forEach((node, index) => {
+      if (itemOf(index).kind === "node") drawNode(nodeLayer, index);
+    });
+    describeStep();
+    inspect();
+  }
+
+  // ---- steps -------------------------------------------------------------------------------------
+  function describeStep() {
+    const node = nodes[currentNode()];
+    const name = node.title;
+    let text;
+    if (state.step < backwardStart) {
+      text = `Forward step ${state.step + 1} of ${backwardStart}: ${name} = ${node.value}`;
+    } else {
+      const step = state.step - backwardStart + 1;
+      text = node.grad === null
+        ? `Backward step ${step} of ${count}: ${name} needs no gradient`
+        : `Backward step ${step} of ${count}: d ${model.root} / d ${name} = ${node.grad}`;
+    }
+    document.getElementById("caption").textContent = text;
+    document.getElementById("counter").textContent = `step ${state.step + 1} of ${lastStep + 1}`;
+    document.getElementById("first").disabled = document.getElementById("previous").disabled = state.step === 0;
+    document.getElementById("last").disabled = document.getElementById("next").disabled = state.step === lastStep;
+  }
+
+  function go(step) {
+    state.step = Math.max(0, Math.min(lastStep, step));
+    render();
+  }
+
+  // ---- the inspector -----------------------------------------------------------------------------
+  function select(what) {
+    state.selected = what;
+    render();
+  }
+
+  function add(parent, tag, text, className) {
+    const created = document.createElement(tag);
+    if (text !== undefined) created.textContent = text;
+    if (className) created.className = className;
+    parent.appendChild(created);
+    return created;
+  }
+
+  const short = (number) => String(Number(number.toPrecision(4))); // 4 significant digits, as the labels
+
+  // A tensor's numbers as the page received them: float32, base64 (all of them, or a grid of block means).
+  function cellsOf(summary) {
+    const bytes = Uint8Array.from(atob(summary.cells), (character) => character.charCodeAt(0));
+    return Array.from(new Float32Array(bytes.buffer));
+  }
+
+  function statistics(cells) {
+    const finite = cells.filter(Number.isFinite);
+    if (finite.length === 0) return null;
+    const mean = finite.reduce((sum, x) => sum + x, 0) / finite.length;
+    const variance = finite.reduce((sum, x) => sum + (x - mean) ** 2, 0) / finite.length;
+    return [Math.min(...finite), mean, Math.max(...finite), Math.sqrt(variance)];
+  }
+
+  function histogramCounts(cells, low, high) {
+    const counts = new Array(HISTOGRAM_BINS).fill(0);
+    for (const x of cells.filter(Number.isFinite)) {
+      const bin = high === low ? 0 : Math.floor(((x - low) / (high - low)) * HISTOGRAM_BINS);
+      counts[Math.min(bin, HISTOGRAM_BINS - 1)] += 1;
+    }
+    return counts;
+  }
+
+  function heatmap(parent, summary, cells) {
+    const canvas = add(parent, "canvas", undefined, "heatmap");
+    const cell = Math.max(4, Math.floor(128 / Math.max(summary.rows, summary.columns)));
+    canvas.width = summary.columns * cell;
+    canvas.height = summary.rows * cell;
+    const context = canvas.getContext("2d");
+    const finite = cells.filter(Number.isFinite);
+    const low = Math.min(...finite);
+    const high = Math.max(...finite);
+    cells.forEach((x, index) => {
+      const level = high === low ? 0.5 : (x - low) / (high - low); // blue (low) to red (high)
+      const green = Math.round(80 + 80 * (1 - Math.abs(2 * level - 1)));
+      context.fillStyle = `rgb(${Math.round(255 * level)}, ${green}, ${Math.round(255 * (1 - level))})`;
+      context.fillRect((index % summary.columns) * cell, Math.floor(index / summary.columns) * cell, cell, cell);
+    });
+    const what = summary.stats ? "block means" : "heatmap";
+    add(parent, "p", `${what}: blue ${short(low)} … red ${short(high)}`, "scale");
+  }
+
+  function histogram(parent, counts, low, high) {
+    const chart = document.createElementNS(SVG, "svg");
+    chart.setAttribute("class", "histogram");
+    chart.setAttribute("viewBox", `0 0 ${counts.length * 8} 40`);
+    parent.appendChild(chart);
+    const highest = Math.max(...counts, 1);
+    counts.forEach((value, bin) => {
+      const height = (40 * value) / highest;
+      element("rect", { x: bin * 8, y: 40 - height, width: 7, height: height }, chart);
+    });
+    add(parent, "p", `histogram: ${short(low)} … ${short(high)}`, "scale");
+  }
+
+  function arrayPanel(parent, heading, summary) {
+    add(parent, "h3", heading);
+    const cells = cellsOf(summary);
+    const stats = summary.stats || statistics(cells);
+    if (!stats) {
+      add(parent, "p", "no finite numbers", "stats");
+      return;
+    }
+    const [min, mean, max, std] = stats;
+    add(parent, "p", `min ${short(min)} · mean ${short(mean)} · max ${short(max)} · std ${short(std)}`, "stats");
+    if (cells.length < 2) return;
+    heatmap(parent, summary, cells);
+    histogram(parent, summary.histogram || histogramCounts(cells, min, max), min, max);
+  }
+
+  function inspect() {
+    const panel = document.getElementById("inspector");
+    if (!state.selected) return;
+    panel.textContent = "";
+    let index = state.selected.node;
+    if (state.selected.edge !== undefined) {
+      const edge = model.edges[state.selected.edge];
+      index = edge.from;
+      add(panel, "h2", `edge ${nodes[edge.from].title} → ${nodes[edge.to].title}`);
+      add(panel, "p", "carries the value of " + nodes[edge.from].title + " forward and a share of the gradient back");
+      if (edge.local !== undefined && valueKnown(edge.to)) add(panel, "p", "local derivative " + edge.local, "local");
+      if (edge.share !== undefined && gradKnown(edge.to)) add(panel, "p", "share of the gradient " + edge.share, "share");
+    }
+    const node = nodes[index];
+    add(panel, "h2", node.title);
+    if (node.group !== -1) add(panel, "p", "made in " + groups[node.group].title, "module");
+    if (!valueKnown(index)) {
+      add(panel, "p", "not computed yet at this step", "missing");
+      return;
+    }
+    add(panel, "p", "value " + node.value, "value");
+    const grad = node.grad !== null && gradKnown(index) ? node.grad : "—";
+    add(panel, "p", "gradient " + grad, "grad");
+    if (node.inspect) {
+      add(panel, "p", `shape (${node.inspect.shape.join(", ")}) · ${node.inspect.dtype}`, "shape");
+      arrayPanel(panel, "values", node.inspect.value);
+      if (node.inspect.grad && gradKnown(index)) arrayPanel(panel, "gradient", node.inspect.grad);
+    }
+  }
+
+  // ---- controls ----------------------------------------------------------------------------------
+  document.getElementById("first").addEventListener("click", () => go(0));
+  document.getElementById("previous").addEventListener("click", () => go(state.step - 1));
+  document.getElementById("next").addEventListener("click", () => go(state.step + 1));
+  document.getElementById("last").addEventListener("click", () => go(lastStep));
+  document.getElementById("fold-all").addEventListener("click", () => {
+    groups.forEach((group) => state.folded.add(group.id));
+    render();
+  });
+  document.getElementById("unfold-all").addEventListener("click", () => {
+    state.folded.clear();
+    render();
+  });
+  document.getElementById("zoom-in").addEventListener("click", () => { state.zoom *= 1.25; render(); });
+  document.getElementById("zoom-out").addEventListener("click", () => { state.zoom /= 1.25; render(); });
+  showLocal.addEventListener("change", render);
+  showShares.addEventListener("change", render);
+  document.addEventListener("keydown", (event) => {
+    const moves = { ArrowRight: state.step + 1, ArrowLeft: state.step - 1, Home: 0, End: lastStep };
+    if (event.key in moves) {
+      event.preventDefault();
+      go(moves[event.key]);
+    }
+  });
+  render();
+})();
