@@ -7,13 +7,13 @@ import textwrap
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 import viz
 from autograd import GradcheckError, Op, Tensor, Value
 from autograd import testing as kit
-from autograd.testing import away_from, check_grads, compare_node_gradients, programs, tensors, values
+from autograd.testing import away_from, check_grads, compare_node_gradients, programs, reals, tensors, values
 
 
 class Cube(Op):
@@ -75,6 +75,14 @@ def test_order_two_finds_a_backward_that_is_right_only_to_first_order():
     check_grads(through(DetachedCube), x, picture=False)
     with pytest.raises(GradcheckError, match=r"second derivative .* is wrong"):
         check_grads(through(DetachedCube), x, order=2, picture=False)
+
+
+def test_check_grads_on_another_array_library():
+    xps = pytest.importorskip("array_api_strict")
+    x = Tensor(xps.asarray([0.3, -0.5, 0.7]), requires_grad=True)
+    check_grads(through(Cube), x)
+    with pytest.raises(GradcheckError, match=r"backprop (\S+), numerical"):
+        check_grads(through(DoubledCube), x, picture=False)
 
 
 def test_check_grads_leaves_the_inputs_gradients_alone():
@@ -156,6 +164,11 @@ def test_away_from_keeps_its_margin(x):
     assert abs(x) >= 0.25 and abs(x - 1.0) >= 0.25
 
 
+def test_special_points_are_drawn_on_request():
+    assert find(reals(specials=[1.2345]), lambda x: x == 1.2345) == 1.2345  # found by chance: never
+    assert find(tensors(shape=(2,), elements=reals(specials=[-2.2345])), lambda t: -2.2345 in t.data).requires_grad
+
+
 def test_away_from_says_when_nothing_is_left():
     with pytest.raises(ValueError, match="0.5 away from"):
         away_from([0.0], margin=0.5, low=-0.4, high=0.4)
@@ -185,7 +198,7 @@ def test_without_hypothesis_the_strategies_say_which_extra_installs_it(monkeypat
 # ---- a user's own project ------------------------------------------------------------------
 USER_TEST = '''
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 
 import autograd
 from autograd.testing import check_grads, tensors
