@@ -104,12 +104,18 @@ class Unfold(Op):
         if is_numpy(x):
             windows = _windows(padded, self.kernel, self.stride)
             batch, channels, rows, cols = windows.shape[:4]
-            return windows.transpose(0, 1, 4, 5, 2, 3).reshape((batch, -1, rows * cols))  # the one copy
+            # Sizes spelt out, not -1, which NumPy cannot work out for an empty batch.
+            return windows.transpose(0, 1, 4, 5, 2, 3).reshape((batch, self._column_length(channels),
+                                                                 rows * cols))  # the one copy
         xp = namespace_of(x)
         rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
         places = _window_places(self.kernel, self.stride, rows, cols)
         stacked = xp.stack([padded[:, :, r, c] for r, c in places], axis=2)  # (N, C, kh * kw, OH, OW)
-        return xp.reshape(stacked, (x.shape[0], -1, rows * cols))
+        return xp.reshape(stacked, (x.shape[0], self._column_length(x.shape[1]), rows * cols))
+
+    def _column_length(self, channels: int) -> int:
+        """The numbers in one window of images with `channels` channels: C * kh * kw."""
+        return channels * self.kernel[0] * self.kernel[1]
 
     def backward(self, ctx, g, x, out):
         return (_run(Fold(x.shape, self.kernel, self.stride, self.padding), g),)
@@ -190,11 +196,11 @@ class Conv2d(Op):
     def backward(self, ctx, g, x, W, *bias_and_out):
         need_x, need_W = ctx.needs_input_grad[:2]
         xp = namespace_of(g)
-        g = xp.reshape(g, (g.shape[0], g.shape[1], -1))  # (N, F, OH * OW)
+        g = xp.reshape(g, (g.shape[0], g.shape[1], g.shape[2] * g.shape[3]))  # (N, F, OH * OW), even for N = 0
         weights = xp.reshape(W, (W.shape[0], -1))
         if _on_arrays(g):  # a few images at a time, as forward
             grad_x = xp.empty(x.shape, dtype=xp.result_type(g, W), device=device_of(x)) if need_x else None
-            grad_W = 0
+            grad_W = xp.zeros(weights.shape, dtype=xp.result_type(g, x), device=device_of(W))  # zeros for N = 0
             for piece in self._pieces(x):
                 part_x, part_W = self._part_gradients(g[piece, ...], x[piece, ...], weights, need_x, need_W)
                 if need_x:

@@ -217,6 +217,12 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __iter__(self):
+        # Without it Python iterates through __getitem__ until an IndexError, and a 0-d tensor gave [].
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor (as in NumPy and PyTorch): use .item() for its number")
+        return (self[index] for index in range(self.shape[0]))
+
     # ---- arithmetic -------------------------------------------------------
     def __add__(self, other):
         return Add()(self, self._lift(other))

@@ -22,19 +22,23 @@ import numbers
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value, as_tensor, backend, numbers_of, where
-from autograd.backend import device_of, namespace_of
+from autograd.backend import device_of, is_numpy, namespace_of
 from autograd.convolution import Conv2d, Fold, MaxPool2d, Unfold, conv_output_size
 from autograd.ops import (
     Affine,
     LogSoftmax,
+    Op,
     Softmax,
     SoftmaxCrossEntropy,
     Softplus,
     Step,
+    _run,
 )
 from autograd.value import _result as _value_result
 
 from . import init as initialisers
+from .settings import SettingError, real_number
+from .settings import pair_of_whole_numbers as _pair
 
 # SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -51,6 +55,32 @@ def _tensor_only(x, function: str) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{function} works on Tensors, not on a single Value; use a Tensor of the inputs")
     return as_tensor(x)
+
+
+class _Cast(Op):
+    """x in another floating dtype; its gradient comes back in x's own."""
+
+    name = "astype"
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, ctx, x):
+        return namespace_of(x).astype(x, self.dtype)
+
+    def backward(self, ctx, g, x, out):
+        return (_run(_Cast(x.dtype), g),)
+
+
+def _in_dtype(x, weights: Tensor) -> Tensor:
+    """x as a Tensor in the floating dtype of a layer's `weights`, as Keras casts a layer's inputs: float64
+    data into a float32 model runs in float32, not silently in float64 (PyTorch would refuse it instead).
+    Integers, and arrays of another library (which the layer's op refuses by name), are left as they are."""
+    x = as_tensor(x)
+    xp = namespace_of(x.data)
+    if type(x.data) is not type(weights.data) or x.dtype == weights.dtype or not xp.isdtype(x.dtype, "real floating"):
+        return x
+    return _Cast(weights.dtype)(x) if x.requires_grad else Tensor(xp.astype(x.data, weights.dtype))
 
 
 # ---- the affine map ---------------------------------------------------------
@@ -220,7 +250,7 @@ def _targets(t, y: Tensor):
     """
     if isinstance(t, Tensor):
         return t
-    if type(y.data) is np.ndarray:
+    if is_numpy(y.data):
         return np.asarray(t)
     if isinstance(t, (np.ndarray, np.generic, list, tuple, numbers.Real)):
         return backend.move(np.asarray(t), namespace_of(y.data), y.device)
@@ -295,7 +325,7 @@ def cross_entropy_error(y, t):
     if _is_one_hot_like(numbers_of(t), y.shape):
         return -(t * (y + CROSS_ENTROPY_DELTA).log()).sum() * (1.0 / batch)
     labels = _as_labels(numbers_of(t), batch, y.shape[1])
-    if type(y.data) is np.ndarray:
+    if is_numpy(y.data):
         picked = y[np.arange(batch), labels]
     else:  # Dask indexes no two axes with arrays at once: pick each row's label through a mask instead
         xp = namespace_of(y.data)
@@ -353,15 +383,6 @@ def accuracy(y, t) -> float:
 
 
 # ---- convolution and pooling (ch. 7) ----------------------------------------------
-def _pair(value, what: str, smallest: int) -> tuple:
-    """An int or a pair of ints (height, width) as a pair, each at least `smallest`."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= smallest for v in pair):
-        raise ValueError(f"{what} must be a whole number >= {smallest} or a pair of them (height, width); "
-                         f"got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _require_images(function: str, x: Tensor, argument: str = "x") -> None:
     if x.ndim != 4:
         raise ShapeError(
@@ -398,11 +419,11 @@ def im2col(x, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
     """
     x = _tensor_only(x, "im2col")
     _require_images("im2col", x)
-    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1), _pair(stride, "stride", 1), \
-        _pair(padding, "padding", 0)
+    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1, "im2col"), \
+        _pair(stride, "stride", 1, "im2col"), _pair(padding, "padding", 0, "im2col")
     rows, cols = _require_fit("im2col", x.shape[2:], kernel, stride, padding)
     columns = Unfold(kernel, stride, padding)(x)  # (N, C * kh * kw, OH * OW): one column per window
-    return columns.transpose(0, 2, 1).reshape(x.shape[0] * rows * cols, -1)
+    return columns.transpose(0, 2, 1).reshape(x.shape[0] * rows * cols, x.shape[1] * kernel[0] * kernel[1])
 
 
 def col2im(col, input_shape, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
@@ -416,14 +437,14 @@ def col2im(col, input_shape, kernel_h: int, kernel_w: int, stride=1, padding=0) 
     input_shape = tuple(int(size) for size in input_shape)
     if len(input_shape) != 4:
         raise ShapeError(f"col2im needs input_shape (N, C, H, W); got {input_shape}")
-    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1), _pair(stride, "stride", 1), \
-        _pair(padding, "padding", 0)
+    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1, "col2im"), \
+        _pair(stride, "stride", 1, "col2im"), _pair(padding, "padding", 0, "col2im")
     rows, cols = _require_fit("col2im", input_shape[2:], kernel, stride, padding)
     expected = (input_shape[0] * rows * cols, input_shape[1] * kernel[0] * kernel[1])
     if col.shape != expected:
         raise ShapeError(f"col2im: for images {input_shape} and a {kernel[0]}x{kernel[1]} kernel (stride {stride}, "
                          f"padding {padding}) col must have shape {expected}, as im2col makes it; got {col.shape}")
-    columns = col.reshape(input_shape[0], rows * cols, -1).transpose(0, 2, 1)  # rows back to Fold's columns
+    columns = col.reshape(input_shape[0], rows * cols, expected[1]).transpose(0, 2, 1)  # rows back to Fold's columns
     return Fold(input_shape, kernel, stride, padding)(columns)
 
 
@@ -440,7 +461,7 @@ def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     x, W = _tensor_only(x, "conv2d"), _tensor_only(W, "conv2d")
     _require_images("conv2d", x)
     _require_images("conv2d", W, "W (out_channels, in_channels, kh, kw)")
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    stride, padding = _pair(stride, "stride", 1, "conv2d"), _pair(padding, "padding", 0, "conv2d")
     filters, channels, kernel_h, kernel_w = W.shape
     if x.shape[1] != channels:
         raise ShapeError(f"conv2d: x has {x.shape[1]} channels (shape {x.shape}) but W expects {channels} "
@@ -459,7 +480,8 @@ def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     x, W = _tensor_only(x, "conv_transpose2d"), _tensor_only(W, "conv_transpose2d")
     _require_images("conv_transpose2d", x)
     _require_images("conv_transpose2d", W, "W (in_channels, out_channels, kh, kw)")
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    stride, padding = _pair(stride, "stride", 1, "conv_transpose2d"), \
+        _pair(padding, "padding", 0, "conv_transpose2d")
     channels, filters, kernel_h, kernel_w = W.shape
     batch, in_channels, height, width = x.shape
     if in_channels != channels:
@@ -478,14 +500,21 @@ def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     return y if b is None else y + b.reshape(1, filters, 1, 1)
 
 
+def _pool_window(function: str, kernel_size, stride, padding) -> tuple:
+    """A pooling's (kernel, stride, padding) as checked pairs; the stride defaults to the kernel (`function`, or
+    the module, names the owner in errors)."""
+    kernel = _pair(kernel_size, "kernel_size", 1, function)
+    stride = kernel if stride is None else _pair(stride, "stride", 1, function)
+    padding = _pair(padding, "padding", 0, function)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise SettingError(f"{function}: padding must be at most half the kernel {kernel} (as in PyTorch), "
+                           f"or a window could hold only padding; got {padding}")
+    return kernel, stride, padding
+
+
 def _pooling_settings(function: str, x: Tensor, kernel_size, stride, padding) -> tuple:
     _require_images(function, x)
-    kernel = _pair(kernel_size, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "stride", 1)
-    padding = _pair(padding, "padding", 0)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(f"{function}: padding {padding} must be at most half the kernel {kernel} (as in PyTorch), "
-                         "or a window could hold only padding")
+    kernel, stride, padding = _pool_window(function, kernel_size, stride, padding)
     return kernel, stride, padding, _require_fit(function, x.shape[2:], kernel, stride, padding)
 
 
@@ -527,8 +556,7 @@ def dropout(x, p: float = 0.5, training: bool = True, seed_or_rng=None) -> Tenso
     `nn.manual_seed`).
     """
     x = _tensor_only(x, "dropout")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability p must lie in [0, 1]; got {p}")
+    p = real_number(p, "p (the probability of dropping a unit)", 0.0, 1.0, owner="dropout")
     if not training or p == 0.0:
         return x
     if p == 1.0:  # everything dropped; 1 / (1 - p) would divide by zero
@@ -552,6 +580,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     engine's primitives, so it is differentiable to any order.
     """
     x = _tensor_only(x, "batch_norm")
+    momentum = real_number(momentum, "momentum", 0.0, 1.0, owner="batch_norm")
+    eps = real_number(eps, "eps", 0.0, low_open=True, owner="batch_norm")
     if x.ndim < 2:
         raise ShapeError(f"batch_norm needs x of shape (N, C, ...) with channels on axis 1; got {x.shape}")
     channels = x.shape[1]

@@ -2,6 +2,8 @@
 book's chapters 6-8: `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Dropout`, `BatchNorm1d/2d`."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograd import ShapeError, Tensor, as_tensor
@@ -9,6 +11,7 @@ from autograd import ShapeError, Tensor, as_tensor
 from . import functional as F
 from . import init as initialisers
 from .module import Module
+from .settings import pair_of_whole_numbers, real_number, whole_number
 from .training import KerasStyleTraining
 
 
@@ -56,7 +59,7 @@ class ELU(Activation):
     """x where x > 0, else alpha * (exp(x) - 1)."""
 
     def __init__(self, alpha: float = 1.0):
-        self.alpha = alpha
+        self.alpha = real_number(alpha, "alpha", owner="ELU")
 
     def forward(self, x):
         return F.elu(x, self.alpha)
@@ -69,7 +72,7 @@ class LeakyReLU(Activation):
     """x where x > 0, else negative_slope * x."""
 
     def __init__(self, negative_slope: float = 0.01):
-        self.negative_slope = negative_slope
+        self.negative_slope = real_number(negative_slope, "negative_slope", owner="LeakyReLU")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -82,10 +85,12 @@ class PReLU(Activation):
     """Leaky ReLU with a learnt slope: one shared slope, or one per channel (num_parameters, axis 1)."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
+        num_parameters = whole_number(num_parameters, "num_parameters", owner="PReLU")
+        init = real_number(init, "init", owner="PReLU")
         self.weight = Tensor(np.full(num_parameters, init, dtype=dtype), requires_grad=True, name="slope")
 
     def forward(self, x):
-        return F.prelu(x, self.weight)
+        return F.prelu(F._in_dtype(x, self.weight), self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.weight.shape[0]}"
@@ -137,7 +142,7 @@ class Softmax(Activation):
     """Probabilities along `axis`, computed stably."""
 
     def __init__(self, axis: int = -1):
-        self.axis = axis
+        self.axis = whole_number(axis, "axis", smallest=None, owner="Softmax")
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -147,7 +152,7 @@ class LogSoftmax(Activation):
     """log(softmax(x)) along `axis`, computed stably."""
 
     def __init__(self, axis: int = -1):
-        self.axis = axis
+        self.axis = whole_number(axis, "axis", smallest=None, owner="LogSoftmax")
 
     def forward(self, x):
         return F.log_softmax(x, self.axis)
@@ -184,10 +189,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, init="xavier", bias: bool = True,
                  activation=None, dtype=np.float64, seed=None, name: str | None = None):
-        for label, size in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(size, (int, np.integer)) or size < 1:
-                raise ValueError(f"Linear needs a positive whole number for {label}; got {size!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = whole_number(in_features, "in_features", owner="Linear")
+        self.out_features = whole_number(out_features, "out_features", owner="Linear")
         rng = initialisers.generator(seed)
         weights = initialisers.get(init)((self.in_features, self.out_features), rng)
         self.W = Tensor(np.asarray(weights, dtype=dtype), requires_grad=True, name="W")
@@ -197,7 +200,7 @@ class Linear(Module):
 
     def pre_activation(self, x) -> Tensor:
         """x @ W + b, before the activation (the logits when the activation is softmax)."""
-        x = as_tensor(x)
+        x = F._in_dtype(x, self.W)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"{self.name or 'Linear'} (Linear({self.in_features}, {self.out_features})) expects inputs "
@@ -222,17 +225,17 @@ class Maxout(Module):
 
     def __init__(self, in_features: int, out_features: int, pieces: int = 2, init="xavier",
                  dtype=np.float64, seed=None, name: str | None = None):
-        if pieces < 1:
-            raise ValueError(f"Maxout needs at least one piece per unit; got pieces={pieces}")
-        self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
+        self.in_features = whole_number(in_features, "in_features", owner="Maxout")
+        self.out_features = whole_number(out_features, "out_features", owner="Maxout")
+        self.pieces = whole_number(pieces, "pieces", owner="Maxout")
         rng = initialisers.generator(seed)
-        weights = initialisers.get(init)((in_features, out_features * pieces), rng)
+        weights = initialisers.get(init)((self.in_features, self.out_features * self.pieces), rng)
         self.W = Tensor(np.asarray(weights, dtype=dtype), requires_grad=True, name="W")
-        self.b = Tensor(np.zeros(out_features * pieces, dtype=dtype), requires_grad=True, name="b")
+        self.b = Tensor(np.zeros(self.out_features * self.pieces, dtype=dtype), requires_grad=True, name="b")
         self.name = name
 
     def forward(self, x) -> Tensor:
-        x = as_tensor(x)
+        x = F._in_dtype(x, self.W)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(f"{self.name or 'Maxout'} expects {self.in_features} input features; got shape {x.shape}")
         return F.maxout(x, self.W, self.b, self.pieces)
@@ -250,7 +253,9 @@ class Flatten(Module):
 
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
-        return x.reshape((x.shape[0], -1))
+        if x.ndim == 0:
+            raise ShapeError("Flatten needs a batch (N, ...) with samples on axis 0; got a scalar")
+        return x.reshape((x.shape[0], math.prod(x.shape[1:])))  # not -1, which an empty batch leaves unknown
 
 
 # ---- convolution and pooling (ch. 7) ------------------------------------------------
@@ -270,10 +275,8 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  init="he", dtype=np.float64, seed=None, name: str | None = None, input_shape=None):
-        self.in_channels, self.out_channels = _positive(in_channels, "in_channels"), \
-            _positive(out_channels, "out_channels")
-        self.kernel_size = F._pair(kernel_size, "kernel_size", 1)
-        self.stride, self.padding = F._pair(stride, "stride", 1), F._pair(padding, "padding", 0)
+        self.in_channels, self.out_channels = _channels(self, in_channels, out_channels)
+        self.kernel_size, self.stride, self.padding = _window(self, kernel_size, stride, padding)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         self.W = _conv_weights(init, fan_in, self.out_channels,
                                (self.out_channels, self.in_channels, *self.kernel_size),
@@ -283,7 +286,7 @@ class Conv2d(Module):
         self.name = name
 
     def forward(self, x) -> Tensor:
-        return F.conv2d(x, self.W, self.b, self.stride, self.padding)
+        return F.conv2d(F._in_dtype(x, self.W), self.W, self.b, self.stride, self.padding)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
@@ -295,10 +298,8 @@ class ConvTranspose2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  init="he", dtype=np.float64, seed=None, name: str | None = None):
-        self.in_channels, self.out_channels = _positive(in_channels, "in_channels"), \
-            _positive(out_channels, "out_channels")
-        self.kernel_size = F._pair(kernel_size, "kernel_size", 1)
-        self.stride, self.padding = F._pair(stride, "stride", 1), F._pair(padding, "padding", 0)
+        self.in_channels, self.out_channels = _channels(self, in_channels, out_channels)
+        self.kernel_size, self.stride, self.padding = _window(self, kernel_size, stride, padding)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         weights = _conv_weights(init, fan_in, self.out_channels,
                                 (self.out_channels, self.in_channels, *self.kernel_size),
@@ -308,31 +309,39 @@ class ConvTranspose2d(Module):
         self.name = name
 
     def forward(self, x) -> Tensor:
-        return F.conv_transpose2d(x, self.W, self.b, self.stride, self.padding)
+        return F.conv_transpose2d(F._in_dtype(x, self.W), self.W, self.b, self.stride, self.padding)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}" + ("" if self.b is not None else ", bias=False"))
 
 
-def _positive(size, label: str) -> int:
-    if not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{label} must be a positive whole number; got {size!r}")
-    return int(size)
+def _channels(layer: Module, in_channels, out_channels) -> tuple:
+    owner = type(layer).__name__
+    return (whole_number(in_channels, "in_channels", owner=owner),
+            whole_number(out_channels, "out_channels", owner=owner))
+
+
+def _window(layer: Module, kernel_size, stride, padding) -> tuple:
+    """A convolution's (kernel_size, stride, padding) as checked pairs."""
+    owner = type(layer).__name__
+    return (pair_of_whole_numbers(kernel_size, "kernel_size", 1, owner),
+            pair_of_whole_numbers(stride, "stride", 1, owner), pair_of_whole_numbers(padding, "padding", 0, owner))
 
 
 class _Pooling(Module):
     function = None
 
     def __init__(self, kernel_size, stride=None, padding=0, name: str | None = None):
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        F._pool_window(type(self).__name__, kernel_size, stride, padding)  # checked now, kept as given (for repr)
+        self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
         self.name = name
 
     def forward(self, x) -> Tensor:
         return self.function(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(_Pooling):
@@ -356,9 +365,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, seed=None, name: str | None = None):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout probability p must lie in [0, 1]; got {p}")
-        self.p = p
+        self.p = real_number(p, "p (the probability of dropping a unit)", 0.0, 1.0, owner="Dropout")
         self._rng = None if seed is None else initialisers.generator(seed)
         self.name = name
 
@@ -370,28 +377,43 @@ class Dropout(Module):
 
 
 class _BatchNorm(Module):
-    """Learnt weight (ones) and bias (zeros) per channel; running_mean and running_var as buffers."""
+    """Learnt weight (ones) and bias (zeros) per channel; running_mean and running_var as buffers.
+
+    `momentum=None` makes the running statistics cumulative averages of every training batch's, as in
+    PyTorch: batch k moves them by 1 / k, which the buffer `num_batches_tracked` counts (it exists only
+    then, so that files saved from models with a momentum keep loading).
+    """
 
     expected_dims = ()
 
-    def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float64,
+    def __init__(self, num_features: int, momentum: float | None = 0.1, eps: float = 1e-5, dtype=np.float64,
                  name: str | None = None):
-        self.num_features = _positive(num_features, "num_features")
-        self.momentum, self.eps = momentum, eps
-        self.weight = Tensor(np.ones(num_features, dtype=dtype), requires_grad=True, name="weight")
-        self.bias = Tensor(np.zeros(num_features, dtype=dtype), requires_grad=True, name="bias")
-        self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
-        self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+        owner = type(self).__name__
+        self.num_features = whole_number(num_features, "num_features", owner=owner)
+        self.momentum = None if momentum is None else real_number(momentum, "momentum (or None)", 0.0, 1.0,
+                                                                  owner=owner)
+        self.eps = real_number(eps, "eps", 0.0, low_open=True, owner=owner)
+        self.weight = Tensor(np.ones(self.num_features, dtype=dtype), requires_grad=True, name="weight")
+        self.bias = Tensor(np.zeros(self.num_features, dtype=dtype), requires_grad=True, name="bias")
+        self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+        if momentum is None:
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=dtype))
         self.name = name
 
     def forward(self, x) -> Tensor:
-        x = as_tensor(x)
+        x = F._in_dtype(x, self.weight)
         if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
             layouts = " or ".join(["(N, C)", "(N, C, L)", "(N, C, H, W)"][d - 2] for d in self.expected_dims)
             raise ShapeError(f"{self.name or type(self).__name__}({self.num_features}) expects inputs {layouts} "
                              f"with C = {self.num_features}; got shape {x.shape}")
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
-                            self.momentum, self.eps)
+        cumulative = self.momentum is None
+        momentum = 1.0 / (self.num_batches_tracked.item() + 1.0) if cumulative else self.momentum
+        y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training, momentum,
+                         self.eps)
+        if cumulative and self.training:  # counted once the batch was taken: one that raised above counts not
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return y
 
     def extra_repr(self):
         return f"{self.num_features}, momentum={self.momentum}, eps={self.eps}"

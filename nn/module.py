@@ -1,9 +1,11 @@
 """`Module`: the base of every network piece, on `Value` and on `Tensor` alike.
 
 A module finds its parameters by looking at its own attributes: a leaf `Tensor`
-with `requires_grad=True`, a leaf `Value`, another `Module`, or a list/tuple of
-those. Names are dotted paths to them (`layers.0.W`, `neurons.3.w.1`), as in
-PyTorch, so `state_dict()` keys say where each number lives.
+(not a buffer), a leaf `Value`, another `Module`, or a list/tuple of those. Names are
+dotted paths to them (`layers.0.W`, `neurons.3.w.1`), as in PyTorch, so `state_dict()`
+keys say where each number lives. A frozen parameter (`W.requires_grad = False`) stays a
+parameter, as in PyTorch and Keras: it is saved, loaded and moved with the rest; only
+optimizers leave it alone.
 
 Buffers are numbers a module keeps and saves that are not learnt by gradient descent
 (BatchNorm's running mean and variance): `register_buffer` declares them, and
@@ -22,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value
-from autograd import value as value_module
 from autograd.backend import NUMPY, device_of, is_numpy, move, namespace_of, resolve, to_numpy
 
 
@@ -37,10 +38,8 @@ def _state_file(path) -> Path:
 
 
 def _is_parameter(x) -> bool:
-    """A trainable leaf: intermediate results that a module happens to keep are not parameters."""
-    if isinstance(x, Tensor):
-        return x.requires_grad and not x.parents
-    return isinstance(x, Value) and not x.parents
+    """A leaf Tensor or Value, frozen or not: intermediate results that a module happens to keep are not parameters."""
+    return isinstance(x, (Tensor, Value)) and not x.parents
 
 
 def _buffer_numbers(array):
@@ -67,21 +66,17 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not self._parameters_named:
             self.name_parameters()
-        outer = value_module.module_call
-        value_module.module_call = (self, outer)  # one tuple per call: the nodes it makes say which call made them
-        try:
-            return self.forward(*args, **kwargs)
-        finally:
-            value_module.module_call = outer
+        return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     # ---- walking the tree ---------------------------------------------------
     def _children(self):
-        """(name, item) for each attribute that holds a parameter, a module, or a list of them."""
+        """(name, item) for each attribute that holds a parameter, a module, or a list of them (not a buffer)."""
+        buffers = vars(self).get("_buffer_names", ())
         for name, item in vars(self).items():
-            if name.startswith("_"):
+            if name.startswith("_") or name in buffers:
                 continue
             if isinstance(item, (list, tuple)):
                 for index, element in enumerate(item):
@@ -123,12 +118,13 @@ class Module:
             module._parameters_named = True
 
     def parameters(self) -> list:
-        """Every parameter (leaf `Tensor` with requires_grad, or leaf `Value`), in definition order."""
+        """Every parameter (leaf `Tensor`, frozen ones included, or leaf `Value`), in definition order."""
         return [p for _, p in self.named_parameters()]
 
-    def num_parameters(self) -> int:
-        """How many numbers the parameters hold (a `Value` counts one)."""
-        return sum(int(np.size(p.data)) for p in self.parameters())
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """How many numbers the parameters hold (a `Value` counts one); only those not frozen with `trainable_only`."""
+        return sum(int(np.size(p.data)) for p in self.parameters()
+                   if not (trainable_only and isinstance(p, Tensor) and not p.requires_grad))
 
     def register_buffer(self, name: str, array) -> None:
         """Keep `array` as the Tensor attribute `name`, saved in the state dict but not trained (as PyTorch)."""

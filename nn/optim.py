@@ -4,7 +4,8 @@ They work on the numbers directly (a `Tensor`'s array, a `Value`'s float) and gi
 each parameter its new numbers by assigning `.data`, which a Tensor counts as a change
 (a graph recorded before the step then refuses to backprop). An update records no
 graph, and the same optimizer trains a `Tensor` network or a `Value` one. The rules,
-with g the gradient (plus weight_decay * p when weight decay is set):
+with g the gradient (plus weight_decay * p when weight decay is set), each of them as torch.optim's rule of that
+name (tests/test_optim_oracle.py checks them step by step):
 
 - SGD:      v = momentum * v + g (v = g without momentum);  p -= lr * v
 - Momentum: v = momentum * v - lr * g;  p += v                      (the book's form)
@@ -18,12 +19,18 @@ A Tensor's state (velocities, moments) lives in its parameter's own array librar
 device (NumPy, CuPy, Dask, ...), computed with that library's functions (`xp.sqrt`), so a
 model moved with `Module.to("cuda")` trains there with no copies. Build the optimizer after
 moving the model, as in PyTorch: a parameter moved later raises `DeviceError`.
+
+As in PyTorch, a step leaves alone a parameter whose gradient is None (not used by this step's loss)
+and a frozen one (`requires_grad=False`): its numbers, its state and, in Adam, its count of steps.
+Every setting (lr, momentum, betas, eps, weight_decay, ...) is checked when the optimizer is built.
 """
 from __future__ import annotations
 
 from autograd import Tensor, Value, numbers_of
 from autograd.backend import describe, library_of, namespace_of
 from autograd.errors import DeviceError
+
+from .settings import real_number
 
 
 def _zeros_like(p):
@@ -58,15 +65,14 @@ class Optimizer:
             if not isinstance(p, (Tensor, Value)):
                 raise TypeError(f"{type(self).__name__}: parameter {position} is a {type(p).__name__}, "
                                 "not a Tensor or Value")
-            if isinstance(p, Tensor) and not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: parameter {position} (shape {p.shape}) has "
-                                 "requires_grad=False, so it would never get a gradient")
-        if lr <= 0:
-            raise ValueError(f"{type(self).__name__} needs a positive learning rate; got lr={lr}")
-        self.lr, self.weight_decay = lr, weight_decay
+        self.lr = self._setting(lr, "lr", 0.0, low_open=True)
+        self.weight_decay = self._setting(weight_decay, "weight_decay", 0.0)
         # Each Tensor's array type, whose library holds its state: step() refuses a parameter moved since (Module.to).
         self._array_types = [type(p.data) if isinstance(p, Tensor) else None for p in self.params]
         self._lazy = any(library_of(p.data) == "dask" for p in self.params if isinstance(p, Tensor))
+
+    def _setting(self, value, setting: str, low: float, high: float = float("inf"), **open_ends) -> float:
+        return real_number(value, setting, low, high, owner=type(self).__name__, **open_ends)
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
@@ -74,9 +80,9 @@ class Optimizer:
             p.grad = None if isinstance(p, Tensor) else 0.0
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient and is not frozen."""
         for index, p in enumerate(self.params):
-            if p.grad is None:
+            if p.grad is None or (isinstance(p, Tensor) and not p.requires_grad):
                 continue
             g = numbers_of(p.grad)  # a create_graph gradient is a node: the update needs its numbers
             if self._array_types[index] is not None and type(p.data) is not self._array_types[index]:
@@ -115,7 +121,7 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
-        self.momentum = momentum
+        self.momentum = self._setting(momentum, "momentum", 0.0)
         self.velocity = [_zeros_like(p) for p in self.params] if momentum else None
 
     def _update(self, index, p, g):
@@ -132,7 +138,7 @@ class Momentum(Optimizer):
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
-        self.momentum = momentum
+        self.momentum = self._setting(momentum, "momentum", 0.0, 1.0, high_open=True)
         self.velocity = [_zeros_like(p) for p in self.params]
 
     def _update(self, index, p, g):
@@ -164,7 +170,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, params, lr: float = 0.01, eps: float = 1e-7, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
-        self.eps = eps
+        self.eps = self._setting(eps, "eps", 0.0)
         self.square_sum = [_zeros_like(p) for p in self.params]
 
     def _update(self, index, p, g):
@@ -180,7 +186,8 @@ class RMSProp(Optimizer):
     def __init__(self, params, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7,
                  weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
-        self.decay_rate, self.eps = decay_rate, eps
+        self.decay_rate = self._setting(decay_rate, "decay_rate", 0.0, 1.0, high_open=True)
+        self.eps = self._setting(eps, "eps", 0.0)
         self.square_average = [_zeros_like(p) for p in self.params]
 
     def _update(self, index, p, g):
@@ -196,20 +203,19 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
-        self.steps = 0
+        self.beta1 = self._setting(beta1, "beta1", 0.0, 1.0, high_open=True)
+        self.beta2 = self._setting(beta2, "beta2", 0.0, 1.0, high_open=True)
+        self.eps = self._setting(eps, "eps", 0.0)
+        self.steps = [0] * len(self.params)  # per parameter, as PyTorch: one skipped while it had no gradient
         self.first_moment = [_zeros_like(p) for p in self.params]
         self.second_moment = [_zeros_like(p) for p in self.params]
 
-    def step(self) -> None:
-        self.steps += 1  # one count per step() for all parameters: the bias correction uses it
-        super().step()
-
     def _update(self, index, p, g):
+        self.steps[index] += 1  # the bias correction counts the steps this parameter took
         m = self.first_moment[index] = self.beta1 * self.first_moment[index] + (1 - self.beta1) * g
         v = self.second_moment[index] = self.beta2 * self.second_moment[index] + (1 - self.beta2) * g * g
-        m_hat = m / (1 - self.beta1 ** self.steps)
-        v_hat = v / (1 - self.beta2 ** self.steps)
+        m_hat = m / (1 - self.beta1 ** self.steps[index])
+        v_hat = v / (1 - self.beta2 ** self.steps[index])
         _move(p, self.lr * m_hat / (_sqrt(v_hat) + self.eps))
 
 

@@ -20,6 +20,7 @@ and `predict` answers in the data's library.
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -85,6 +86,18 @@ def _metric(metric, output, t) -> float:
     return metric(to_numpy(output.data), to_numpy(t))
 
 
+@contextlib.contextmanager
+def _modes_restored(model):
+    """Put back each module's training flag as it was, however the block ends: summary, evaluate, predict and
+    fit switch modes for their work and leave none behind (Keras' predict has no side effect)."""
+    modes = [(module, module.training) for module in model.modules()]
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
 class KerasStyleTraining:
     """Mixed into `Sequential`: needs `layers`, `forward`, `parameters()`, `ends_in_softmax()` and `logits()`."""
 
@@ -104,17 +117,12 @@ class KerasStyleTraining:
         if input_shape is not None:
             weights = next((p.data for p in self.parameters() if isinstance(p, Tensor)), np.zeros(0))
             xp = namespace_of(weights)  # the sample lives where the weights do, in their dtype
-            modes = [(module, module.training) for module in self.modules()]
-            self.eval()  # the sample must not move BatchNorm's running statistics or draw dropout masks
-            try:
-                with no_grad():
-                    x = Tensor(xp.zeros((1, *input_shape), dtype=weights.dtype, device=device_of(weights)))
-                    for position, layer in enumerate(self.layers):
-                        x = layer(x)
-                        shapes[position] = _format_shape(("None", *x.shape[1:]))
-            finally:
-                for module, training in modes:
-                    module.training = training
+            with _modes_restored(self), no_grad():
+                self.eval()  # the sample must not move BatchNorm's running statistics or draw dropout masks
+                x = Tensor(xp.zeros((1, *input_shape), dtype=weights.dtype, device=device_of(weights)))
+                for position, layer in enumerate(self.layers):
+                    x = layer(x)
+                    shapes[position] = _format_shape(("None", *x.shape[1:]))
         widths = (29, 26, 12)
         rule, double_rule = "_" * sum(widths), "=" * sum(widths)
 
@@ -124,8 +132,9 @@ class KerasStyleTraining:
         lines = [f'Model: "{self.name}"', rule, row(" Layer (type)", "Output Shape", "Param #"), double_rule]
         trainable = frozen = 0
         for layer, shape in zip(self.layers, shapes):
-            # As Keras counts them: buffers (BatchNorm's running statistics) are non-trainable params.
-            layer_trainable, layer_frozen = layer.num_parameters(), layer.num_buffer_elements()
+            # As Keras counts them: frozen parameters and buffers (BatchNorm's running statistics) are non-trainable.
+            layer_trainable = layer.num_parameters(trainable_only=True)
+            layer_frozen = layer.num_parameters() - layer_trainable + layer.num_buffer_elements()
             trainable, frozen = trainable + layer_trainable, frozen + layer_frozen
             lines.append(row(f" {layer.name} ({type(layer).__name__})", shape, f"{layer_trainable + layer_frozen:,}"))
         lines += [double_rule, f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
@@ -214,7 +223,7 @@ class KerasStyleTraining:
 
     # ---- fit / evaluate / predict ---------------------------------------------
     def fit(self, x, t, epochs: int = 1, batch_size: int = 32, validation_data=None, verbose: int = 1,
-            shuffle: bool = True, seed=None) -> History:
+            shuffle: bool = True, seed=None, drop_last: bool = False) -> History:
         """Train for `epochs` passes over (x, t) in mini-batches, showing each epoch's progress (`verbose=0`: none).
 
         In Jupyter each epoch gets one live Keras-style line; in a terminal a bar; in a
@@ -223,39 +232,73 @@ class KerasStyleTraining:
         Returns a `History` whose `.history` holds per-epoch "loss" and each metric
         (averaged over the epoch's batches), plus "val_loss" and "val_<metric>" when
         `validation_data=(x_valid, t_valid)` is given.
+
+        `drop_last=True` skips each epoch's last batch when it is smaller than `batch_size` (PyTorch's
+        DataLoader option): batch normalisation cannot train on a last batch of one sample, which fit
+        refuses before the first step, never in mid-epoch with the weights already changed.
+        The model's modes (train or eval) are as they were when fit returns.
         """
         self._require_compiled("fit")
-        loader = DataLoader(x, t, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        loader = DataLoader(x, t, batch_size=batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last)
         _require_samples("fit", loader)
+        if len(loader) == 0:
+            raise ValueError(f"fit with drop_last=True and batch_size={batch_size} has no full batch in "
+                             f"{loader.samples} samples: use a batch_size of at most {loader.samples}")
+        self._require_trainable_last_batch(loader)
         validation = None
         if validation_data is not None:  # checked now, not after the first epoch has trained
             validation = DataLoader(*validation_data, batch_size=max(batch_size, 256))
             _require_samples("fit's validation_data", validation)
         history = History({"epochs": epochs, "steps": len(loader), "batch_size": batch_size, "verbose": verbose})
         progress = TrainingProgress(epochs, len(loader), verbose)
-        for epoch in range(epochs):
-            self.train()
-            sums = dict.fromkeys(["loss", *(name for name, _ in self.metrics)], 0.0)
-            seen = 0
-            epoch_progress = progress.epoch(epoch)
-            for x_batch, t_batch in loader:
-                loss, output = self._loss_and_output(x_batch, t_batch)
-                self.optimizer.zero_grad()
-                loss.backward()
-                self.optimizer.step()
-                count = x_batch.shape[0]
-                seen += count
-                sums["loss"] += loss.item() * count
-                for name, metric in self.metrics:
-                    sums[name] += _metric(metric, output, t_batch) * count
-                epoch_progress.step({name: total / seen for name, total in sums.items()})
-            logs = {name: total / seen for name, total in sums.items()}
-            if validation is not None:
-                values = self._mean_loss_and_metrics(validation)
-                logs.update({f"val_{name}": value for name, value in zip(sums, values)})
-            epoch_progress.close(logs)
-            history._record(epoch, logs)
+        with _modes_restored(self):
+            for epoch in range(epochs):
+                self._fit_epoch(loader, validation, progress.epoch(epoch), history, epoch)
         return history
+
+    def _fit_epoch(self, loader, validation, epoch_progress, history, epoch) -> None:
+        """One pass over `loader` with a step per batch, then the validation, recorded in `history`."""
+        self.train()
+        sums = dict.fromkeys(["loss", *(name for name, _ in self.metrics)], 0.0)
+        seen = 0
+        for x_batch, t_batch in loader:
+            loss, output = self._loss_and_output(x_batch, t_batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            count = x_batch.shape[0]
+            seen += count
+            sums["loss"] += loss.item() * count
+            for name, metric in self.metrics:
+                sums[name] += _metric(metric, output, t_batch) * count
+            epoch_progress.step({name: total / seen for name, total in sums.items()})
+        logs = {name: total / seen for name, total in sums.items()}
+        if validation is not None:
+            values = self._mean_loss_and_metrics(validation)
+            logs.update({f"val_{name}": value for name, value in zip(sums, values)})
+        epoch_progress.close(logs)
+        history._record(epoch, logs)
+
+    def _require_trainable_last_batch(self, loader: DataLoader) -> None:
+        """Refuse, before any step, a last batch of one sample that a module with running statistics (batch
+        normalisation) cannot train on: found by running that one sample through the model in training mode,
+        with those statistics put back after, no graph, and every other module (dropout) in eval mode."""
+        if loader.drop_last or loader.samples % loader.batch_size != 1 or not any(
+                getattr(module, "_buffer_names", None) for module in self.modules()):
+            return
+        buffers = [(buffer, buffer.data) for _, buffer in self.named_buffers()]
+        try:
+            with _modes_restored(self), no_grad():
+                for module in self.modules():
+                    module.training = bool(getattr(module, "_buffer_names", None))
+                self.forward(loader.x[:1])
+        except ValueError as err:
+            raise ValueError(f"fit: {loader.samples} samples in batches of {loader.batch_size} leave a last batch "
+                             f"of one sample, on which the model cannot train ({err}); nothing was trained: pass "
+                             "drop_last=True to skip it, or another batch_size") from err
+        finally:
+            for buffer, numbers in buffers:
+                buffer.data = numbers
 
     def evaluate(self, x, t, batch_size: int = 256) -> list:
         """[loss, metric, ...] over (x, t), computed without recording a graph."""
@@ -266,9 +309,9 @@ class KerasStyleTraining:
 
     def _mean_loss_and_metrics(self, loader: DataLoader) -> list:
         """[loss, metric, ...] averaged over the samples of `loader`, in evaluation mode and without a graph."""
-        self.eval()
         sums = np.zeros(1 + len(self.metrics))
-        with no_grad():
+        with _modes_restored(self), no_grad():
+            self.eval()
             for x_batch, t_batch in loader:
                 loss, output = self._loss_and_output(x_batch, t_batch)
                 values = [loss.item()] + [_metric(metric, output, t_batch) for _, metric in self.metrics]
@@ -283,12 +326,11 @@ class KerasStyleTraining:
         """
         loader = DataLoader(x, batch_size=batch_size)
         xp = loader._xp
-        self.eval()
-        with no_grad():
+        with _modes_restored(self), no_grad():
+            self.eval()
             outputs = [self.forward(x_batch).data for x_batch in loader]
-            if not outputs:  # a zero sample tells the output's shape; layers such as Flatten cannot take 0 rows
-                sample = xp.zeros((1, *loader.x.shape[1:]), dtype=loader.x.dtype, device=device_of(loader.x))
-                return self.forward(sample).data[:0]
+            if not outputs:  # an empty batch through the model gives the output's shape
+                return self.forward(loader.x[:0]).data
         return xp.concat(outputs)  # a new array, which the caller may write to
 
     def predict_classes(self, x, batch_size: int = 256):

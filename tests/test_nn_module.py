@@ -142,7 +142,7 @@ def test_linear_wrong_width_names_the_layer_and_both_widths():
         model(np.zeros((2, 100)))
     with pytest.raises(ShapeError, match=r"linear_1 \(Linear\(50, 10\)\) expects .* 50 features; got shape \(1, 7\)"):
         model[2](np.zeros((1, 7)))
-    with pytest.raises(ValueError, match="positive whole number for out_features"):
+    with pytest.raises(ValueError, match="out_features must be a whole number >= 1"):
         nn.Linear(3, 0)
 
 

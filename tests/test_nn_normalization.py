@@ -138,7 +138,7 @@ def test_dropout_is_the_identity_in_evaluation_and_repeats_with_a_seed():
     assert (layer(x).data == 0).any()
     layer.eval()
     assert layer(x) is x
-    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"p \(the probability of dropping a unit\) must be a number in \[0, 1\]; got"):
         nn.Dropout(1.5)
 
 

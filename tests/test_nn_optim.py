@@ -201,10 +201,8 @@ def test_parameters_without_a_gradient_are_left_alone():
 def test_optimizer_errors_name_the_problem():
     with pytest.raises(ValueError, match="got no parameters"):
         nn.optim.SGD([], lr=0.1)
-    with pytest.raises(ValueError, match="positive learning rate"):
+    with pytest.raises(ValueError, match=r"SGD: lr must be a number > 0; got 0"):
         nn.optim.SGD([Value(1.0)], lr=0)
-    with pytest.raises(ValueError, match="requires_grad=False"):
-        nn.optim.SGD([Tensor([1.0])], lr=0.1)
     with pytest.raises(TypeError, match="parameter 0 is a ndarray"):
         nn.optim.SGD([np.ones(2)], lr=0.1)
 

@@ -60,8 +60,8 @@ def format_number(x, precision: int = 4) -> str:
         return "0"  # also folds -0.0, which reads like a mistake in a picture
     if not math.isfinite(x):
         return str(x)
-    digits_before_point = math.floor(math.log10(abs(x))) + 1
-    significant = max(precision, digits_before_point) if abs(x) < 1e6 else precision
+    whole_digits = len(str(round(abs(x))))  # counted after rounding: 99999.99 has six (100000), not five
+    significant = max(precision, whole_digits) if abs(x) < 1e6 else precision
     mantissa, _, exponent = f"{x:.{significant}g}".partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
