@@ -272,7 +272,7 @@ def _draw_failure(f, leaves, picture, eps, atol, rtol, seed):
 class NodeGradients:
     """Backprop's and the numerical gradient of one check, for every node of the graph that wants a gradient.
 
-    `root`: the output of f (backward has run from it, with the folding weights). `backprop[node]` and
+    `root`: the output of f, whose graph the nodes are (constants left out). `backprop[node]` and
     `numerical[node]`: d(folded output)/d node, as floats or NumPy arrays; `numerical` is None for an
     intermediate `Value` (its op cannot be rerun alone). `wrong[node]`: the worst element's index
     (() for a Value) where the two disagree beyond atol + rtol * |numerical|.
@@ -313,6 +313,9 @@ def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float 
     out = f(*leaves)
     weights = _output_weights(out, seed)
     order = topological_order(out)
+    # Leaves that come back when f runs again are inputs or weights; the others are constants f makes anew
+    # each call (the 2 in x * 2), which no nudge of ours reaches.
+    kept_leaves = {node for node in topological_order(f(*leaves)) if not node.parents}
     result = NodeGradients(out)
     with grads_restored(out):  # every node's old gradient comes back: the inputs', and weights' f closes over
         for node in order:
@@ -322,7 +325,7 @@ def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float 
         elif out.requires_grad:
             out.backward(None if weights is None else _in_library_of(out, weights))
         for node in order:
-            if isinstance(node, Tensor) and not node.requires_grad:
+            if (isinstance(node, Tensor) and not node.requires_grad) or not (node.parents or node in kept_leaves):
                 continue  # a constant: nobody asked for its gradient
             result.backprop[node] = _host_gradient(node)
     for node, analytic in result.backprop.items():
