@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import ShapeError, Tensor, Value
+from autograd import value as value_module
 from autograd.backend import NUMPY, device_of, is_numpy, move, namespace_of, resolve, to_numpy
 
 
@@ -66,7 +67,12 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not self._parameters_named:
             self.name_parameters()
-        return self.forward(*args, **kwargs)
+        outer = value_module.module_call
+        value_module.module_call = (self, outer)  # one tuple per call: the nodes it makes say which call made them
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            value_module.module_call = outer
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")

@@ -223,7 +223,7 @@ class KerasStyleTraining:
 
     # ---- fit / evaluate / predict ---------------------------------------------
     def fit(self, x, t, epochs: int = 1, batch_size: int = 32, validation_data=None, verbose: int = 1,
-            shuffle: bool = True, seed=None, drop_last: bool = False) -> History:
+            shuffle: bool = True, seed=None, drop_last: bool = False, callbacks=()) -> History:
         """Train for `epochs` passes over (x, t) in mini-batches, showing each epoch's progress (`verbose=0`: none).
 
         In Jupyter each epoch gets one live Keras-style line; in a terminal a bar; in a
@@ -232,6 +232,9 @@ class KerasStyleTraining:
         Returns a `History` whose `.history` holds per-epoch "loss" and each metric
         (averaged over the epoch's batches), plus "val_loss" and "val_<metric>" when
         `validation_data=(x_valid, t_valid)` is given.
+
+        Each of `callbacks` (such as `viz.live_training(model)`) has `on_batch_end(loss)` called after every
+        step and `on_train_end()` once training is over.
 
         `drop_last=True` skips each epoch's last batch when it is smaller than `batch_size` (PyTorch's
         DataLoader option): batch normalisation cannot train on a last batch of one sample, which fit
@@ -253,10 +256,12 @@ class KerasStyleTraining:
         progress = TrainingProgress(epochs, len(loader), verbose)
         with _modes_restored(self):
             for epoch in range(epochs):
-                self._fit_epoch(loader, validation, progress.epoch(epoch), history, epoch)
+                self._fit_epoch(loader, validation, progress.epoch(epoch), history, epoch, callbacks)
+        for callback in callbacks:
+            callback.on_train_end()
         return history
 
-    def _fit_epoch(self, loader, validation, epoch_progress, history, epoch) -> None:
+    def _fit_epoch(self, loader, validation, epoch_progress, history, epoch, callbacks=()) -> None:
         """One pass over `loader` with a step per batch, then the validation, recorded in `history`."""
         self.train()
         sums = dict.fromkeys(["loss", *(name for name, _ in self.metrics)], 0.0)
@@ -266,6 +271,8 @@ class KerasStyleTraining:
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
+            for callback in callbacks:
+                callback.on_batch_end(loss)
             count = x_batch.shape[0]
             seen += count
             sums["loss"] += loss.item() * count

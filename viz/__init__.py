@@ -11,6 +11,7 @@ from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraErr
 from .explore import Explorer, explore
 from .gradcheck import draw_gradcheck, render_gradcheck
 from .graph import draw_graph, gradient_shares, render, to_dot
+from .live import LiveTraining, live_training
 from .plots import (
                     function_and_derivative,
                     gradient_descent_path,
@@ -32,6 +33,6 @@ __all__ = [
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
     "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images", "plot_im2col",
     "function_and_derivative", "gradient_descent_path",
-    "explore", "Explorer",
+    "explore", "Explorer", "live_training", "LiveTraining",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]
