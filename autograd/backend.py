@@ -173,6 +173,8 @@ def describe(array) -> str:
 def to_numpy(array) -> np.ndarray:
     """Any array's numbers as a NumPy array on the host: Dask computes, CuPy and CUDA tensors copy from their
     device (a NumPy array is itself, and a CPU PyTorch tensor shares its memory)."""
+    if isinstance(array, np.ndarray):
+        return array  # itself, as said: Tensor.data's TensorArray too (np.asarray would make a new view)
     library = library_of(array)
     if library == "dask":
         return np.asarray(array.compute())

@@ -12,8 +12,9 @@ its array's library, and `t.to(...)` moves it to another.
 
 A tensor's NumPy array is read-only, so no write can change what a recorded graph saved for
 backward: `t.data[0] = 1` raises NumPy's "assignment destination is read-only". New
-numbers come in through `t.data = array`, which counts as a change (the version goes
-up), and backward refuses a graph whose inputs or outputs changed after it was recorded.
+numbers come in through `t.data = array`, or `t.data -= step` (a new array, see TensorArray),
+which counts as a change (the version goes up), and backward refuses a graph whose inputs
+or outputs changed after it was recorded.
 (Other libraries' arrays have no read-only flag: there only `t.data = ...` is detected.)
 
 Floating-point faults follow NumPy (IEEE): log(0) = -inf, 0/0 = nan, with NumPy's
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -66,6 +68,45 @@ _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 _FLOAT_DTYPE_NAMES = ("float16", "float32", "float64")
 
 
+# ---- what t.data shows -------------------------------------------------------
+def _new_array_when_read_only(operation, in_place):
+    """TensorArray's `x op= y`: `x op y`, a new array, on a tensor's read-only numbers; in place on a copy."""
+    def operator_(self, other):
+        if self.flags.writeable:
+            return in_place(self, other)
+        return operation(self.view(np.ndarray), other)
+    return operator_
+
+
+class TensorArray(np.ndarray):
+    """What `Tensor.data` gives for a NumPy tensor: the tensor's own read-only array, seen through a
+    subclass whose in-place operators (-=, +=, *=, /=, ...) make a new array instead of failing.
+
+    So `p.data -= lr * p.grad`, the update line of micrograd and the book, works: Python computes
+    `p.data - lr * p.grad` and assigns it to `p.data`, which counts as a change (the version goes up,
+    and backward refuses a graph recorded before it), while the old array, which a graph may have
+    saved, stays as it was. Writing into the array (`t.data[0] = 1`) is still refused; arithmetic
+    on it gives plain NumPy arrays, and it prints as one. A writable copy (`t.data.copy()`) changes
+    in place as any NumPy array does.
+    """
+
+    __iadd__ = _new_array_when_read_only(operator.add, np.ndarray.__iadd__)
+    __isub__ = _new_array_when_read_only(operator.sub, np.ndarray.__isub__)
+    __imul__ = _new_array_when_read_only(operator.mul, np.ndarray.__imul__)
+    __itruediv__ = _new_array_when_read_only(operator.truediv, np.ndarray.__itruediv__)
+    __ifloordiv__ = _new_array_when_read_only(operator.floordiv, np.ndarray.__ifloordiv__)
+    __imod__ = _new_array_when_read_only(operator.mod, np.ndarray.__imod__)
+    __ipow__ = _new_array_when_read_only(operator.pow, np.ndarray.__ipow__)
+    __imatmul__ = _new_array_when_read_only(operator.matmul, np.ndarray.__imatmul__)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        array = array.view(np.ndarray)  # results are the learner's own plain arrays
+        return array[()] if return_scalar else array
+
+    def __repr__(self):
+        return repr(self.view(np.ndarray))
+
+
 # ---- the Tensor -----------------------------------------------------------
 _new_tensor = object.__new__
 
@@ -84,12 +125,14 @@ class Tensor:
     """
 
     # made_in: the module call that made this node (see value.module_call); unset outside any module's forward
-    __slots__ = ("_data", "_version", "grad", "requires_grad", "name", "parents", "_op", "_ctx", "made_in",
+    # _shown: (the array, its TensorArray view) that `.data` last gave, so t.data is t.data
+    __slots__ = ("_data", "_shown", "_version", "grad", "requires_grad", "name", "parents", "_op", "_ctx", "made_in",
                  "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `ndarray * Tensor` to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None, dtype=None):
         self._data = _read_only(_as_float_array(data, dtype))
+        self._shown = None
         self._version = 0
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -102,6 +145,7 @@ class Tensor:
         """A fresh node around an array an op already produced (no validation, no copy)."""
         out = _new_tensor(Tensor)
         out._data = array
+        out._shown = None
         out._version = 0
         out.grad = None
         out.requires_grad = False
@@ -171,13 +215,21 @@ class Tensor:
     # ---- properties -------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The array itself (not a copy), read-only: set `t.data = new_array` to change the numbers."""
-        return self._data
+        """The array itself (not a copy), read-only: `t.data = new_array` or `t.data -= step` give the tensor
+        new numbers (a new array; see TensorArray), writing into it (`t.data[0] = 1`) raises."""
+        array = self._data
+        if type(array) is not np.ndarray:
+            return array  # other libraries' arrays have no read-only flag to work around
+        shown = self._shown
+        if shown is None or shown[0] is not array:
+            shown = self._shown = (array, array.view(TensorArray))
+        return shown[1]
 
     @data.setter
     def data(self, array) -> None:
         # A change: backward refuses any graph recorded with the old numbers.
         self._data = _read_only(_as_float_array(array, None))
+        self._shown = None
         self._version += 1
 
     @property
@@ -318,12 +370,12 @@ class Tensor:
     # ---- conversion -------------------------------------------------------
     def detach(self) -> "Tensor":
         """The same data as a new leaf outside the graph (no copy)."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def numpy(self) -> np.ndarray:
         """The numbers as a NumPy array: for a NumPy tensor the array itself, read-only (`np.array(t.numpy())`
         for a copy you can write to); for other libraries their numbers on the host (Dask computes them)."""
-        return self.data if type(self._data) is np.ndarray else backend.to_numpy(self._data)
+        return self._data if type(self._data) is np.ndarray else backend.to_numpy(self._data)
 
     def to(self, target, device=None) -> "Tensor":
         """This tensor in another array library or on another device, as a differentiable copy: `t.to("cuda")`
@@ -604,7 +656,7 @@ def where(condition, a, b) -> Tensor:
         condition = condition.data != 0
     elif not backend.is_other_library_array(condition):
         condition = np.asarray(condition, dtype=bool)
-        if type(a.data) is not np.ndarray:  # a list or NumPy mask is a constant: it follows the tensors, as an index
+        if type(a._data) is not np.ndarray:  # a list or NumPy mask is a constant: it follows the tensors, as an index
             condition = backend.move(condition, namespace_of(a.data), a.device)
     return Where(condition)(a, b)
 

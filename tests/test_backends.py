@@ -161,7 +161,7 @@ def forward_backward(case, ours, arrays, make, shapes=None):
     if case.differentiable:
         for out, shape in zip(outputs, shapes or [tuple(out.shape) for out in outputs]):
             weights = output_weights(shape)
-            out.backward(weights if type(out.data) is np.ndarray else make(weights))
+            out.backward(weights if isinstance(out.data, np.ndarray) else make(weights))
     return [_numbers(out) for out in outputs], [_numbers(leaf.grad) for leaf in leaves]
 
 
@@ -173,15 +173,15 @@ def assert_same(backend, at, got, grads, expected, expected_grads, result_in_num
     """The backend's outputs and gradients are its own arrays, with NumPy's numbers, dtypes and shapes."""
     assert len(got) == len(expected), f"{at}: {len(got)} outputs, NumPy {len(expected)}"
     for i, out in enumerate(got):
-        owned = type(out) is np.ndarray if result_in_numpy else backend.owns(out)
+        owned = isinstance(out, np.ndarray) if result_in_numpy else backend.owns(out)
         assert owned, f"{at}: output {i} is a {_kind(out)}"
     for i, (g, reference) in enumerate(zip(grads, expected_grads)):
         assert (g is None) == (reference is None), f"{at}: gradient of argument {i} is {g!r}, NumPy's {reference!r}"
         assert g is None or backend.owns(g), f"{at}: gradient of argument {i} is a {_kind(g)}"
     present = [g for g in grads if g is not None]
     arrays = [*got, *present]
-    computed = iter(backend.host(*[x for x in arrays if type(x) is not np.ndarray]))  # one Dask graph
-    host = [x if type(x) is np.ndarray else next(computed) for x in arrays]
+    computed = iter(backend.host(*[x for x in arrays if not isinstance(x, np.ndarray)]))  # one Dask graph
+    host = [x if isinstance(x, np.ndarray) else next(computed) for x in arrays]
     for i, (out, reference) in enumerate(zip(host, expected)):
         _assert_close(out, reference, f"{at}: output {i}", FORWARD)
     host_grads = iter(host[len(got):])
@@ -264,7 +264,7 @@ def test_to_copies_values_and_sends_gradients_back_to_the_source(backend):
     # and back: a gradient through .to("numpy") lands in the other library
     y = Tensor(backend.array(a), requires_grad=True)
     home = y.to("numpy")
-    assert type(home.data) is np.ndarray
+    assert isinstance(home.data, np.ndarray)
     (home ** 3).sum().backward()
     assert backend.owns(y.grad), f"the gradient came back as {_kind(y.grad)}"
     np.testing.assert_allclose(backend.host(y.grad)[0], 3 * a ** 2, **GRADIENT)

@@ -31,7 +31,7 @@ STEPS = 4
 def _is(array, library) -> bool:
     """True when `array` belongs to `library` (array_api_strict, dask.array or numpy)."""
     if library is np:
-        return type(array) is np.ndarray
+        return isinstance(array, np.ndarray)  # Tensor.data's TensorArray is one
     if library is da:
         return isinstance(array, da.Array)
     if library is torch:

@@ -487,3 +487,33 @@ def test_concatenate_with_no_axis_joins_flattened_tensors_and_splits_the_gradien
     (joined * np.arange(7.0)).sum().backward()
     np.testing.assert_array_equal(a.grad, [[0.0, 1.0], [2.0, 3.0]])
     np.testing.assert_array_equal(b.grad, [4.0, 5.0, 6.0])
+
+
+# ---- the update line of micrograd and the book: p.data -= lr * p.grad ------------------------
+def test_data_minus_equals_gives_the_tensor_new_numbers_and_leaves_the_graphs_array_alone():
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="p")
+    loss = (p * p).sum()
+    loss.backward()
+    before = p.data
+    p.data -= 0.25 * p.grad  # the learner's line: it must work, not die in NumPy's "output array is read-only"
+    np.testing.assert_array_equal(p.data, [0.5, 1.0])
+    np.testing.assert_array_equal(before, [1.0, 2.0])  # a new array: the graph's saved numbers are untouched
+    assert not p.data.flags.writeable
+    with pytest.raises(BackwardError, match="changed in place"):  # the version went up: the old graph is stale
+        loss.backward()
+    for update, expected in ((lambda t: t.__iadd__(1.0), 2.0), (lambda t: t.__imul__(4.0), 4.0),
+                             (lambda t: t.__itruediv__(2.0), 0.5)):
+        q = Tensor([1.0])
+        q.data = update(q.data)
+        np.testing.assert_array_equal(q.data, [expected])
+
+
+def test_data_keeps_reading_as_the_tensors_own_array():
+    p = Tensor(np.array([1.0, 2.0], dtype=np.float32))
+    assert p.data is p.data and repr(p.data) == "array([1., 2.], dtype=float32)"
+    assert type(p.data + 1) is np.ndarray and type(p.data.sum()) is np.float32  # arithmetic gives plain NumPy
+    with pytest.raises(ValueError, match="read-only"):
+        p.data[0] = 5.0  # writing into the array itself stays refused
+    copy = np.array(p.data)
+    copy -= 1.0  # a copy the learner made is theirs: in place as NumPy does
+    np.testing.assert_array_equal(copy, [0.0, 1.0])
