@@ -1,11 +1,7 @@
 """The inputs the workloads train on: two moons for the scalar step, MNIST for the tensor step."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
 def moons(count: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[list, list]:
@@ -16,22 +12,11 @@ def moons(count: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[list, li
 
 
 def mnist(count: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-    """MNIST test images as float64 rows in [0, 1] and integer labels, plus where they came from.
-
-    Falls back to random pixels and labels of the same shapes (timings depend on
-    shapes, not on pixel values) when the book's data folder is not there.
-    """
+    """MNIST test images (shipped with scratchgrad) as float64 rows in [0, 1] and integer labels, plus where they
+    came from."""
     from nn.data import load_mnist
-    try:
-        images, labels = load_mnist(MNIST_DIR, normalize=False, flatten=True, split="test")
-        images, labels = images[:count], labels[:count].astype(np.int64)
-        source = "MNIST test set (10,000 images)"
-    except FileNotFoundError:
-        rng = np.random.default_rng(0)
-        images = rng.integers(0, 256, size=(count or 10_000, 784), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=count or 10_000).astype(np.int64)
-        source = f"random pixels ({MNIST_DIR} not found)"
-    return images / 255.0, labels, source  # float64, as the book's arrays
+    images, labels = load_mnist(normalize=False, flatten=True, split="test")
+    return images[:count] / 255.0, labels[:count].astype(np.int64), "MNIST test set (10,000 images)"  # float64
 
 
 def batches(images: np.ndarray, labels: np.ndarray, batch_size: int, count: int, seed: int = 0) -> list:
