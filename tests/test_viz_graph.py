@@ -132,6 +132,16 @@ def test_to_dot_and_gv_need_no_dot_and_images_raise_the_documented_error(without
     assert not (tmp_path / "g.png").exists()
 
 
+def test_a_picture_shown_in_jupyter_without_dot_says_how_to_install_graphviz(without_dot):
+    graph = viz.draw_graph(apple_orange()["price"])
+    for show in (graph._repr_mimebundle_, lambda: graph._repr_mimebundle_(include=["image/png"])):
+        with pytest.raises(viz.GraphvizNotFoundError) as caught:
+            show()  # what Jupyter calls to display the returned Digraph
+        message = str(caught.value)
+        assert "apt-get install graphviz" in message and "brew install graphviz" in message
+        assert "graph.source" in message and caught.value.dot_source_path is None
+
+
 # ---- graph shapes and text ---------------------------------------------------------------
 def _edge_statements(source: str, tail: str, head: str) -> int:
     return len(re.findall(rf"^\s*{tail} -> {head} \[", source, flags=re.MULTILINE))

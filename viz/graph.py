@@ -61,6 +61,17 @@ MAX_READABLE_PIXELS = 4000  # a picture longer than this on a side cannot be rea
 LAYOUT_CHECK_STATEMENTS = 120  # nodes and edges: smaller graphs always fit, no need to lay them out to measure
 
 
+class Picture(graphviz.Digraph):
+    """The `graphviz.Digraph` that `draw_graph` returns; shown in Jupyter without Graphviz's `dot`, it raises
+    `GraphvizNotFoundError` with the install advice instead of graphviz's bare `ExecutableNotFound`."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFoundError() from None
+
+
 @dataclasses.dataclass(frozen=True)
 class DrawOptions:
     """The checked options of one picture (see `draw_graph`)."""
@@ -307,7 +318,7 @@ def build_digraph(root, options: DrawOptions, gradient, highlight=None, painter=
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     if options.expand_neurons:
         nodes = expand_neurons(nodes, ids)
-    graph = graphviz.Digraph(
+    graph = Picture(
         name="computational_graph",
         graph_attr={"rankdir": options.rankdir, "nodesep": "0.4", "ranksep": "0.8", "fontname": "Helvetica"},
         node_attr={"fontname": "Helvetica", "fontsize": "14"},
