@@ -5,6 +5,8 @@ import fnmatch
 import gzip
 import hashlib
 import http.server
+import os
+import re
 import threading
 from pathlib import Path
 
@@ -148,6 +150,21 @@ def test_the_training_split_is_not_downloaded_unless_asked(places):
         assert "train split is missing" in message and "make data" in message and "download=True" in message
         assert str(cache / "mnist" / "train-images-idx3-ubyte.gz") in message
     assert not cache.exists()
+
+
+def test_nothing_reads_data_from_beside_the_repository():
+    """A user's clone has only what the repository holds: no code, notebook or build file names a folder beside it."""
+    folder = "shared"  # spelt apart, so that this test does not find itself
+    beside = re.compile(rf"\.\./{folder}/|{folder}/data|\"{folder}\"\s*/\s*\"data\"")
+    not_ours = {".venv", ".git", "build", "dist", "_build", "out"}  # made by tools
+    copies = ROOT / "docs" / "notebooks"  # make docs copies examples/notebooks there
+    files = []
+    for folder_path, folders, names in os.walk(ROOT):
+        folders[:] = [name for name in folders if name not in not_ours and Path(folder_path, name) != copies]
+        files += [Path(folder_path, name) for name in names
+                  if Path(name).suffix in {".py", ".ipynb", ".toml", ".cfg", ".sh"} or name == "Makefile"]
+    assert len(files) > 50
+    assert [str(path.relative_to(ROOT)) for path in files if beside.search(path.read_text(errors="replace"))] == []
 
 
 def test_every_shipped_data_file_goes_into_the_wheel():
