@@ -14,7 +14,7 @@ from pathlib import Path
 import graphviz
 import numpy as np
 import pytest
-from viz_support import PNG_SIGNATURE, apple_orange, require_dot, require_matplotlib, svg_edges, svg_nodes
+from viz_support import PNG_SIGNATURE, SVG, apple_orange, require_dot, require_matplotlib, svg_edges, svg_nodes
 
 import viz
 from autograd import Tensor, Value
@@ -398,3 +398,73 @@ def test_a_fan_out_picture_draws_each_edges_share_and_the_nodes_sum(tmp_path):
         assert sorted(e.red[-1] for e in edges) == ["3", "5"], type(x).__name__
         assert any("8" in node and node.startswith("x") for node in
                    svg_nodes((tmp_path / "fan_out.svg").read_text("utf-8"))), "x's own gradient, the sum"
+
+
+# ---- arrows start and end on their boxes ---------------------------------------------------
+def _points(text: str) -> list:
+    return [tuple(float(number) for number in pair.split(",")) for pair in text.split()]
+
+
+def _outlines(svg_root) -> dict:
+    """node id -> its drawn outline: ("ellipse", cx, cy, rx, ry), or ("box", x0, y0, x1, y1) around its table cells."""
+    outlines = {}
+    for group in svg_root.iter(f"{SVG}g"):
+        if group.get("class") != "node":
+            continue
+        node_id = group.find(f"{SVG}title").text
+        ellipse = group.find(f"{SVG}ellipse")
+        corners = [point for polygon in group.iter(f"{SVG}polygon") if polygon.get("stroke") != "transparent"
+                   for point in _points(polygon.get("points"))]
+        if ellipse is not None:
+            outlines[node_id] = ("ellipse", *(float(ellipse.get(k)) for k in ("cx", "cy", "rx", "ry")))
+        elif corners:
+            xs, ys = [x for x, _ in corners], [y for _, y in corners]
+            outlines[node_id] = ("box", min(xs), min(ys), max(xs), max(ys))
+    return outlines
+
+
+def _distance_to_outline(point, outline) -> float:
+    x, y = point
+    if outline[0] == "ellipse":
+        _, cx, cy, rx, ry = outline
+        return abs(np.hypot((x - cx) / rx, (y - cy) / ry) - 1) * min(rx, ry)
+    _, x0, y0, x1, y1 = outline
+    outside = np.hypot(max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1))
+    return outside if outside else min(x - x0, x1 - x, y - y0, y1 - y)
+
+
+def _arrow_ends(svg: str) -> list:
+    """(tail id, head id, where the line starts, where the arrowhead's tip is, outlines) for every edge."""
+    root = ET.fromstring(svg)
+    outlines = _outlines(root)
+    ends = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "edge":
+            continue
+        tail, head = group.find(f"{SVG}title").text.replace("&#45;", "-").split("->")
+        start = tuple(float(n) for n in re.match(r"M([-\d.]+),([-\d.]+)", group.find(f"{SVG}path").get("d")).groups())
+        tip = _points(group.find(f"{SVG}polygon").get("points"))[1]  # Graphviz's arrowhead: base, tip, base
+        ends.append((tail, head, start, tip, outlines))
+    return ends
+
+
+def _tensor_graph():
+    x = Tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    W = Tensor(np.full((3, 2), 0.5), requires_grad=True, name="W")
+    loss = (x @ W).tanh().sum()
+    loss.name = "loss"
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("style", ["record", "book"])
+def test_every_arrow_starts_and_ends_on_its_boxes(tmp_path, style):
+    require_dot()
+    for root in (apple_orange()["price"], _tensor_graph()):
+        svg = viz.render(root, tmp_path / f"{style}.svg", style=style).read_text("utf-8")
+        ends = _arrow_ends(svg)
+        assert ends
+        for tail, head, start, tip, outlines in ends:
+            for node_id, point in ((tail, start), (head, tip)):
+                if style == "record" or node_id in outlines:  # the book's names and output stand as text alone
+                    assert _distance_to_outline(point, outlines[node_id]) < 1.0, (style, tail, head, node_id, point)

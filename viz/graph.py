@@ -50,6 +50,8 @@ NAME_COLOR = "#595959"  # a dark gray: an intermediate's name, above its value
 MISSING_COLOR = "#8c8c8c"  # a light gray: "—", a gradient not computed yet
 PNG_DPI = "150"  # Graphviz's default 96 dpi makes an edge's two small lines hard to read
 OUTPUT_ID = "output"
+# A name standing as text (the book's leaves and output): sized to its text, so arrows start and end beside it.
+TEXT_NODE = {"shape": "plaintext", "width": "0", "height": "0", "margin": "0.06"}
 OMITTED_ID = "omitted"
 # The engine's own names for the ops that expand_neurons draws (asked of the engine, so they never go stale):
 # the fused neuron w.x + b of Value.weighted_sum, and the product and sum it stands for.
@@ -416,15 +418,15 @@ class _BookPainter(_Painter):
             else:
                 title = escape(_leaf_title(node, self.options.precision))
                 self.graph.node(self.ids[node], _html(f"{title}<br/>{total}" if total else title),
-                                shape="plaintext", **marked)
+                                **TEXT_NODE, **marked)
         for node in nodes:
             for position, parent in enumerate(node.parents):
                 if parent in self.ids:  # a node used twice (x * x) gets one edge per use
-                    label = self.edge_label(parent, self.edge_gradient(node, position),
-                                            local_gradient=self.local_gradient(node, position))
-                    self.graph.edge(self.ids[parent], self.ids[node], label=label, **self.edge_marks(parent))
+                    gradient = self.edge_gradient(node, position)
+                    label = self.edge_label(parent, gradient, local_gradient=self.local_gradient(node, position))
+                    self.graph.edge(self.ids[parent], self.ids[node], label=label, **self.edge_marks(parent, gradient))
         # The output's own gradient (1 after backward) rides on a last edge that ends at its name.
-        self.graph.node(OUTPUT_ID, _html(escape(root.name or "")), shape="plaintext")
+        self.graph.node(OUTPUT_ID, _html(escape(root.name or "")), **TEXT_NODE)
         self.graph.edge(self.ids[root], OUTPUT_ID, label=self.edge_label(root, self.node_gradient(root), False),
                         **self.edge_marks(root))
 
@@ -447,8 +449,9 @@ class _BookPainter(_Painter):
             lines.append(local_gradient)
         return _html("<br/>".join(lines))
 
-    def edge_marks(self, node) -> dict:
-        """The step-through draws the edges that carry the newest gradient bold and red."""
+    def edge_marks(self, node, gradient=None) -> dict:
+        """The step-through draws the edges that carry the newest gradient bold and red. (`gradient` is the
+        one the edge carries, for a painter that marks edges by it: the gradient-check picture.)"""
         return {"color": GRADIENT_COLOR, "penwidth": "2"} if node is self.highlight else {}
 
 
@@ -457,8 +460,10 @@ class _RecordPainter(_Painter):
 
     def draw(self, root, nodes) -> None:
         for node in nodes:
-            # margin 0: the node is exactly the table, so arrows end on its border, not short of it
-            self.graph.node(self.ids[node], self.box_label(node), shape="plaintext", margin="0")
+            # The node is exactly the table, so arrows end on its border: no margin, and no minimum size
+            # (Graphviz's default 0.5 inch height is taller than a one-row table, so arrows stopped short).
+            self.graph.node(self.ids[node], self.box_label(node), shape="plaintext", margin="0", width="0",
+                            height="0")
             if node.parents:
                 op_id = self.ids[node] + "_op"
                 self.op_node(op_id, node)
