@@ -6,6 +6,8 @@
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
   const HISTOGRAM_BINS = 20;
+  const LINE_CHARACTERS = 32; // as viz/explore.py sizes the boxes: longer lines end in "…"
+  const cut = (text) => (text.length > LINE_CHARACTERS ? text.slice(0, LINE_CHARACTERS - 1) + "…" : text);
   const model = JSON.parse(document.getElementById("model").textContent);
   const nodes = model.nodes;
   const groups = model.groups;
@@ -93,11 +95,11 @@
     const g = element("g", { class: classes.join(" "), "data-node": index }, layer);
     element("rect", { x: node.x - node.w / 2, y: node.y - node.h / 2, width: node.w, height: node.h, rx: 4 }, g);
     const top = node.y - node.h / 2 + 14;
-    element("text", { x: node.x, y: top, class: "title" }, g, node.title);
-    element("text", { x: node.x, y: top + 14, class: "value" }, g, known ? node.value : "·");
+    element("text", { x: node.x, y: top, class: "title" }, g, cut(node.title));
+    element("text", { x: node.x, y: top + 14, class: "value" }, g, known ? cut(node.value) : "·");
     let grad = "—";
     if (node.grad !== null && gradKnown(index)) grad = (showShares.checked && node.fansOut ? "Σ " : "") + node.grad;
-    element("text", { x: node.x, y: top + 28, class: "grad" + (grad === "—" ? " missing" : "") }, g, grad);
+    element("text", { x: node.x, y: top + 28, class: "grad" + (grad === "—" ? " missing" : "") }, g, cut(grad));
     g.addEventListener("click", () => select({ node: index }));
   }
 
@@ -172,6 +174,8 @@
   function go(step) {
     state.step = Math.max(0, Math.min(lastStep, step));
     render();
+    const current = svg.querySelector(".node.current, .group.current");
+    if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" }); // follow the step
   }
 
   // ---- the inspector -----------------------------------------------------------------------------
@@ -282,7 +286,7 @@
     }
     add(panel, "p", "value " + node.value, "value");
     const grad = node.grad !== null && gradKnown(index) ? node.grad : "—";
-    add(panel, "p", "gradient " + grad, "grad");
+    add(panel, "p", "gradient " + grad, grad === "—" ? "missing" : "grad");
     if (node.inspect) {
       add(panel, "p", `shape (${node.inspect.shape.join(", ")}) · ${node.inspect.dtype}`, "shape");
       arrayPanel(panel, "values", node.inspect.value);

@@ -40,6 +40,7 @@ LAYOUT_FAN_OUT = 4  # links out of one item that the layout heeds (see _fewer_fa
 POINTS_PER_INCH = 72  # Graphviz's plain output is in inches; the page draws in points
 CHARACTER_WIDTH = 6.0  # points per character of the page's 11-pixel font (an estimate that errs wide)
 LINE_HEIGHT = 14
+LINE_CHARACTERS = 32  # a node's lines are cut to this many characters (explore.js); the inspector shows all
 NODE_PADDING = 8
 GROUP_PADDING = 10
 GROUP_TITLE_HEIGHT = 16
@@ -230,7 +231,7 @@ def _block_means(matrix: np.ndarray) -> np.ndarray:
 # ---- layout ----------------------------------------------------------------------------------------
 def _node_size(record: dict) -> tuple[float, float]:
     """Width and height in points of a node's box: three lines (title, value, gradient)."""
-    longest = max(len(record["title"]), len(record["value"]), len(record["grad"] or ""), 3)
+    longest = min(max(len(record["title"]), len(record["value"]), len(record["grad"] or ""), 3), LINE_CHARACTERS)
     return longest * CHARACTER_WIDTH + 2 * NODE_PADDING, 3 * LINE_HEIGHT + NODE_PADDING
 
 

@@ -28,7 +28,8 @@ from .labels import format_number
 
 DEFAULT_EVERY = 2.0  # seconds between redraws: the default rate, measured in BENCHMARKS.md
 CURVE_POINTS = 400  # the loss curve shows at most this many points (every k-th loss beyond)
-WIDTH, CURVE_HEIGHT, BAR_HEIGHT, CELL = 480, 160, 14, 6
+WIDTH, CURVE_HEIGHT, BAR_HEIGHT = 480, 160, 14
+HEATMAP_PIXELS = 96  # the longer side of a weight's heatmap
 
 
 class LiveTraining:
@@ -130,9 +131,10 @@ class LiveTraining:
         finite = matrix[np.isfinite(matrix)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         levels = np.zeros_like(matrix) if high == low else np.clip((matrix - low) / (high - low), 0, 1)
-        cells = [f'<rect x="{c * CELL}" y="{r * CELL}" width="{CELL}" height="{CELL}" fill="{_colour(level)}"/>'
+        cell = max(4, HEATMAP_PIXELS // max(matrix.shape))
+        cells = [f'<rect x="{c * cell}" y="{r * cell}" width="{cell}" height="{cell}" fill="{_colour(level)}"/>'
                  for (r, c), level in np.ndenumerate(np.nan_to_num(levels))]
-        return (f'<svg class="heatmap" width="{matrix.shape[1] * CELL}" height="{matrix.shape[0] * CELL}">'
+        return (f'<svg class="heatmap" width="{matrix.shape[1] * cell}" height="{matrix.shape[0] * cell}">'
                 f'{"".join(cells)}</svg><br><small>blue {self._number(low)} … red {self._number(high)}</small>')
 
 
