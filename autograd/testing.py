@@ -34,7 +34,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -50,6 +50,7 @@ __all__ = [
     "reals", "positives", "away_from", "values", "arrays", "tensors", "shapes", "broadcastable_shapes",
     "programs", "tensor_program_inputs", "value_program_inputs", "Program", "ExpressionOp",
     "ELEMENTWISE_OPS", "VALUE_OPS", "TENSOR_OPS", "check_grads", "compare_node_gradients", "NodeGradients",
+    "EdgeGradients",
     "HypothesisNotInstalledError", "BOUND", "MARGIN", "STEP",
 ]
 
@@ -268,46 +269,54 @@ def _draw_failure(f, leaves, picture, eps, atol, rtol, seed):
         return missing.dot_source_path  # no `dot`: the DOT source, which any Graphviz viewer opens
 
 
+class EdgeGradients(NamedTuple):
+    """What came back along one edge: backprop's share, the numerical share (None where it cannot be
+    measured), and the index of the worst wrong element (None when the two agree)."""
+
+    backprop: object
+    numerical: object
+    wrong: tuple | None
+
+
 @dataclass
 class NodeGradients:
-    """Backprop's and the numerical gradient of one check, for every node of the graph that wants a gradient.
+    """Backprop's and the numerical gradient of one check, for every node of the graph that wants a gradient,
+    and for every edge into a node.
 
     `root`: the output of f, whose graph the nodes are (constants left out). `backprop[node]` and
     `numerical[node]`: d(folded output)/d node, as floats or NumPy arrays; `numerical` is None for an
     intermediate `Value` (its op cannot be rerun alone). `wrong[node]`: the worst element's index
-    (() for a Value) where the two disagree beyond atol + rtol * |numerical|.
+    (() for a number) where the two disagree beyond atol + rtol * |numerical|.
+    `edges[(consumer, position)]`: an `EdgeGradients` for the edge from `consumer.parents[position]` into
+    `consumer`, the share of the gradient that came back through that one use (a value's gradient is the
+    sum of its edges' shares). Its numerical share is measured by rerunning the consumer's op with only
+    that input nudged; into a `Value` op it is known only where the value has that one use.
     """
 
     root: object
     backprop: dict = dataclasses.field(default_factory=dict)
     numerical: dict = dataclasses.field(default_factory=dict)
     wrong: dict = dataclasses.field(default_factory=dict)
+    edges: dict = dataclasses.field(default_factory=dict)
 
     @property
     def suspects(self) -> list:
-        """The ops to look at: nodes whose own gradient is right while an input's is wrong, an input whose
-        every use is right (so no wrong gradient reached it from elsewhere). A node without a numerical
-        gradient (an intermediate `Value`) is not judged."""
-        children = collections.defaultdict(list)
-        for node in self.backprop:
-            for parent in node.parents:
-                children[parent].append(node)
-
-        def right(node):
-            return node not in self.wrong and self.numerical[node] is not None
-
-        return [node for node in self.backprop if right(node) and any(
-            parent in self.wrong and all(right(child) for child in children[parent]) for parent in node.parents)]
+        """The ops whose backward to look at: nodes whose own gradient is right while the share they send
+        back along an edge is wrong. A node without a numerical gradient (an intermediate `Value`) is not judged."""
+        return [node for node in self.backprop if node not in self.wrong and self.numerical[node] is not None
+                and any(self.edges[node, position].wrong is not None
+                        for position in range(len(node.parents)) if (node, position) in self.edges)]
 
 
 def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: float = 1e-3,
                            seed: int = 0) -> NodeGradients:
-    """Backprop's and the numerical gradient at every node of f's graph, and where they disagree.
+    """Backprop's and the numerical gradient at every node and on every edge of f's graph, and where they disagree.
 
     Leaves (the inputs, and any weights f closes over) are nudged and f is run again, as `gradcheck`
-    does; an intermediate `Tensor` is nudged and only the ops after it are rerun, so a wrong
-    backward shows where the two gradients part: at the inputs of the op whose backward is wrong.
-    The inputs' and weights' own `.grad` are left as they were.
+    does; an intermediate `Tensor` is nudged and only the ops after it are rerun; an edge's share is
+    measured by nudging its input for that one op. A wrong backward shows where the two part: on the
+    edges into the op whose backward is wrong (`suspects`). The inputs' and weights' own `.grad` are
+    left as they were.
     """
     leaves = [_as_leaf(x) for x in inputs]
     out = f(*leaves)
@@ -317,6 +326,7 @@ def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float 
     # each call (the 2 in x * 2), which no nudge of ours reaches.
     kept_leaves = {node for node in topological_order(f(*leaves)) if not node.parents}
     result = NodeGradients(out)
+    edge_shares = {}
     with grads_restored(out):  # every node's old gradient comes back: the inputs', and weights' f closes over
         for node in order:
             node.grad = 0.0 if isinstance(node, Value) else None
@@ -328,17 +338,30 @@ def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float 
             if (isinstance(node, Tensor) and not node.requires_grad) or not (node.parents or node in kept_leaves):
                 continue  # a constant: nobody asked for its gradient
             result.backprop[node] = _host_gradient(node)
+            if node.parents:
+                edge_shares.update(((node, position), share) for position, share in enumerate(_shares(node)))
     for node, analytic in result.backprop.items():
         if not node.parents:
             numeric = numerical_grad(lambda _: _weighted_output(f(*leaves), weights), node, h=eps)
         elif isinstance(node, Tensor):
-            numeric = numerical_grad(_downstream_of(node, order, weights), backend.to_numpy(node.data), h=eps)
+            numeric = numerical_grad(_nudging_node(node, order, weights), backend.to_numpy(node.data), h=eps)
         else:
             numeric = None
         result.numerical[node] = numeric
         worst = _worst_mismatch(analytic, numeric, atol, rtol)
         if worst is not None:
             result.wrong[node] = worst
+    uses = collections.Counter(consumer.parents[position] for consumer, position in edge_shares)
+    for (consumer, position), share in edge_shares.items():
+        parent = consumer.parents[position]
+        if parent not in result.backprop:
+            continue  # a constant's edge carries no gradient
+        if isinstance(consumer, Tensor):
+            numeric = numerical_grad(_nudging_one_use(consumer, position, order, weights),
+                                     backend.to_numpy(parent.data), h=eps)
+        else:
+            numeric = result.numerical[parent] if uses[parent] == 1 else None  # one use: the share is the whole
+        result.edges[consumer, position] = EdgeGradients(share, numeric, _worst_mismatch(share, numeric, atol, rtol))
     return result
 
 
@@ -351,18 +374,46 @@ def _host_gradient(node):
     return np.asarray(backend.to_numpy(node.grad), dtype=np.float64)
 
 
-def _downstream_of(node: Tensor, order: list, weights):
-    """The folded output as a function of `node`'s numbers (a NumPy array), rerunning only the ops after it."""
-    xp, device = backend.namespace_of(node.data), node.device
-    after = order[order.index(node) + 1:]
+def _shares(node) -> list:
+    """What backprop sent from `node` to each of its parents (its op's rule on node's gradient), on the host."""
+    if isinstance(node, Value):
+        return [local * _host_gradient(node) for local in node.local_grads]
+    if node.grad is None:
+        return [np.zeros(parent.shape) for parent in node.parents]
+    sent = node._op.backward(node._ctx, node.grad, *[parent.data for parent in node.parents], node.data)
+    return [np.zeros(parent.shape) if share is None else np.asarray(backend.to_numpy(share), dtype=np.float64)
+            for parent, share in zip(node.parents, sent)]
 
+
+def _on_device_of(node: Tensor, array: np.ndarray) -> Tensor:
+    """`array` (NumPy numbers being nudged) as a Tensor in `node`'s array library, on its device."""
+    xp = backend.namespace_of(node.data)
+    return Tensor._wrap(array if xp is backend.NUMPY else backend.move(array, xp, node.device))
+
+
+def _output_after(order: list, changed: dict, weights):
+    """The folded output once the nodes in `changed` (node -> Tensor) hold other numbers: only the ops
+    after them run again."""
+    with no_grad():
+        for node in order:
+            if node not in changed and any(parent in changed for parent in node.parents):
+                changed[node] = node._op(*[changed.get(parent, parent) for parent in node.parents])
+    root = order[-1]
+    return _weighted_output(changed.get(root, root), weights)
+
+
+def _nudging_node(node: Tensor, order: list, weights):
+    """The folded output as a function of `node`'s numbers (a NumPy array)."""
+    return lambda array: _output_after(order, {node: _on_device_of(node, array)}, weights)
+
+
+def _nudging_one_use(consumer: Tensor, position: int, order: list, weights):
+    """The folded output as a function of the numbers `consumer` reads at `position` (its other uses keep theirs)."""
     def output_at(array):
-        changed = {node: Tensor._wrap(backend.move(array, xp, device) if xp is not backend.NUMPY else array)}
+        operands = list(consumer.parents)
+        operands[position] = _on_device_of(operands[position], array)
         with no_grad():
-            for later in after:
-                if any(parent in changed for parent in later.parents):
-                    changed[later] = later._op(*[changed.get(parent, parent) for parent in later.parents])
-        return _weighted_output(changed.get(order[-1], order[-1]), weights)
+            return _output_after(order, {consumer: consumer._op(*operands)}, weights)
 
     return output_at
 

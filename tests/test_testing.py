@@ -127,6 +127,8 @@ def test_backprop_and_numerical_part_exactly_at_the_inputs_of_the_wrong_op():
     wrong_ops = sorted(node.op or "leaf" for node in wrong.wrong)
     assert wrong_ops == ["*", "leaf"]  # x and x * 1.5, the two values upstream of the cube
     assert [node.op for node in wrong.suspects] == ["cube"]
+    wrong_edges = sorted(consumer.op for (consumer, _), edge in wrong.edges.items() if edge.wrong is not None)
+    assert wrong_edges == ["*", "cube"]  # what the cube sends back to x * 1.5, and what that sends back to x
     for node, index in wrong.wrong.items():
         assert wrong.backprop[node][index] == pytest.approx(2 * wrong.numerical[node][index], rel=1e-6)
     assert x.grad is None
@@ -137,6 +139,10 @@ def test_an_input_used_twice_implicates_only_the_op_on_the_wrong_path():
     # x feeds the wrong cube and, directly, the last product: x's gradient is wrong, the product's backward is not.
     check = compare_node_gradients(lambda t: (DoubledCube()(t * 2.0) * t).sum(), x)
     assert [node.op for node in check.suspects] == ["cube"]
+    last_product = check.root.parents[0]
+    into_last_product = check.edges[last_product, 1]  # x's direct use: its share is right, though x's sum is not
+    assert into_last_product.wrong is None and x in check.wrong
+    np.testing.assert_allclose(into_last_product.backprop, into_last_product.numerical, rtol=1e-6)
 
 
 def test_values_get_numerical_gradients_at_the_inputs():

@@ -12,7 +12,7 @@ from pathlib import Path
 import graphviz
 
 from autograd import Tensor
-from autograd.testing import STEP, compare_node_gradients
+from autograd.testing import STEP, EdgeGradients, compare_node_gradients
 
 from .graph import (
     GRADIENT_COLOR,
@@ -38,27 +38,30 @@ def draw_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: floa
     """A picture of the gradient check of `f(*inputs)` (as `autograd.gradcheck` runs it), as a `graphviz.Digraph`.
 
     Returns the Digraph (shows inline in Jupyter; `render_gradcheck` writes a file). Every edge
-    carries the value flowing forward, then d(output)/d(value) twice: by backprop (red, "backprop")
-    and by central differences (green, "numerical"). Where the two disagree beyond
-    atol + rtol * |numerical| the edge is thick and orange and says "✗ wrong at" the worst element's
-    index. A non-scalar output is folded into one number with gradcheck's fixed random weights
-    (`seed`). Intermediate `Value`s show only backprop's gradient (a scalar op cannot be rerun alone);
-    inputs and `Tensor` nodes show both. The inputs' `.grad` are left as they were.
-    The numbers behind the picture: `autograd.testing.compare_node_gradients(f, *inputs)`.
+    carries the value flowing forward, then the gradient that came back along it (d output / d value
+    through that one use) twice: by backprop (red, "backprop") and by central differences (green,
+    "numerical"). Where the two disagree beyond atol + rtol * |numerical| the edge is thick and orange
+    and says "✗ wrong at" the worst element's index; the op whose output is right but whose input
+    edges are wrong is circled in orange: its backward is the one to look at. A value used several
+    times also shows its gradient, the sum of its edges' (Σ). A non-scalar output is folded into one
+    number with gradcheck's fixed random weights (`seed`). Into a scalar `Value` op, the numerical
+    share is known only for a value used once (the op cannot be rerun alone). The inputs' `.grad` are
+    left as they were. The numbers behind the picture: `autograd.testing.compare_node_gradients`.
     """
     check = compare_node_gradients(f, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
     options = DrawOptions(rankdir=rankdir, precision=precision, max_nodes=max_nodes)
     painter = functools.partial(_GradcheckPainter, check)
     graph = build_digraph(check.root, options, check.backprop.get, painter=painter)
-    verdict = f"✓ backprop and central differences agree on all {len(check.backprop)} values"
-    if check.wrong:
-        verdict = f"✗ backprop is wrong on {len(check.wrong)} of {len(check.backprop)} values"
+    edges = [edge for edge in check.edges.values() if edge.numerical is not None]
+    wrong = [edge for edge in edges if edge.wrong is not None]
+    verdict = (f"✗ {len(wrong)} of {len(edges)} edges carry a wrong gradient back" if wrong
+               else f"✓ backprop and central differences agree on all {len(edges)} edges")
     if check.suspects:
         ops = " or ".join(sorted({node.op for node in check.suspects}))
-        verdict += f"; they agree on the output of {ops} and disagree on its inputs: look at its backward"
+        verdict += f"; the first, from the output, go into {ops}: look at its backward"
     title = (f"gradient check of {escape(getattr(f, '__name__', 'f'))}: "
              f"{_colored('backprop', GRADIENT_COLOR)} and {_colored('numerical', NUMERICAL_COLOR)} "
-             f"d output / d value on each edge<br/>{escape(verdict)}")
+             f"share of d output / d value on each edge<br/>{escape(verdict)}")
     graph.attr(label=_html(title), labelloc="t", fontsize="14")
     warn_if_unreadable(graph)
     return graph
@@ -75,46 +78,47 @@ def render_gradcheck(f, *inputs, path, **options) -> Path:
 
 
 class _GradcheckPainter(_BookPainter):
-    """The book's look, with each value's two gradients on its edges and the wrong ones marked."""
+    """The book's look, with backprop's and the numerical share of the gradient on each edge, the wrong
+    edges marked and the op they point at circled. A value used several times shows beside it its own
+    gradient (Σ, backprop's), the sum of its edges' shares."""
 
     def __init__(self, check, graph, ids, options, gradient, shares, highlight):
         super().__init__(graph, ids, options, gradient, shares, highlight)
-        self.check = check
-
-    def fanned_out(self, nodes) -> set:
-        return set()  # every edge out of a value shows its whole gradient, so no separate sum is needed
+        self.check, self.suspects = check, set(check.suspects)
 
     def edge_gradient(self, node, position: int):
-        return self.node_gradient(node.parents[position])  # the value's total, the number the check compares
+        return self.check.edges.get((node, position))  # None for a constant's edge
 
     def edge_label(self, node, gradient, with_name: bool = True, local_gradient: str | None = None) -> str:
+        if node is self.check.root:  # the output's own edge carries the gradient backward starts from
+            gradient = EdgeGradients(self.check.backprop[node], self.check.numerical[node], None)
         lines = self.value_lines(node)
         if with_name and node.name and node.parents:
             lines.insert(0, _colored(escape(node.name), NAME_COLOR))
-        if node in self.check.backprop:
-            lines.append(self.gradient_line(gradient, prefix="backprop"))
-            numerical = self.check.numerical[node]
-            text = "numerical " + gradient_text(numerical, self.options.precision) if numerical is not None \
-                else "numerical — (not rerun)"
-            lines.append(_colored(escape(text), NUMERICAL_COLOR if numerical is not None else MISSING_COLOR))
-        if node in self.check.wrong:
-            text = _wrong_text(node, self.check.wrong[node], self.check.backprop[node], self.check.numerical[node],
-                               self.options.precision)
-            lines.append(f"<b>{_colored(escape(text), WRONG_COLOR)}</b>")
+        if gradient is not None:
+            lines.append(self.gradient_line(gradient.backprop, prefix="backprop"))
+            text = "numerical " + gradient_text(gradient.numerical, self.options.precision) \
+                if gradient.numerical is not None else "numerical — (scalar op, value used twice)"
+            lines.append(_colored(escape(text), NUMERICAL_COLOR if gradient.numerical is not None else MISSING_COLOR))
+            if gradient.wrong is not None:
+                text = _wrong_text(node, gradient, self.options.precision)
+                lines.append(f"<b>{_colored(escape(text), WRONG_COLOR)}</b>")
         return _html("<br/>".join(lines))
 
     def op_node(self, node_id: str, node, **attrs) -> None:
-        if node in self.check.suspects:  # the op whose backward the check points at
+        if node in self.suspects:  # the op whose backward the check points at
             attrs = {**attrs, "color": WRONG_COLOR, "fontcolor": WRONG_COLOR, "penwidth": "3"}
         super().op_node(node_id, node, **attrs)
 
-    def edge_marks(self, node) -> dict:
-        return {"color": WRONG_COLOR, "penwidth": "3"} if node in self.check.wrong else {}
+    def edge_marks(self, node, gradient=None) -> dict:
+        wrong = isinstance(gradient, EdgeGradients) and gradient.wrong is not None
+        return {"color": WRONG_COLOR, "penwidth": "3"} if wrong else {}
 
 
-def _wrong_text(node, index: tuple, backprop, numerical, precision: int) -> str:
+def _wrong_text(node, gradient: EdgeGradients, precision: int) -> str:
     """'✗ wrong at index (1,): 6 ≠ 3' for a tensor, '✗ wrong' for a number (its two lines already differ)."""
     if not (isinstance(node, Tensor) and node.ndim):
         return "✗ wrong"
-    return (f"✗ wrong at index {index}: {format_number(float(backprop[index]), precision)} ≠ "
-            f"{format_number(float(numerical[index]), precision)}")
+    index = gradient.wrong
+    return (f"✗ wrong at index {index}: {format_number(float(gradient.backprop[index]), precision)} ≠ "
+            f"{format_number(float(gradient.numerical[index]), precision)}")
