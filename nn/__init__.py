@@ -23,11 +23,12 @@ from .layers import (
     Sigmoid, Softmax, Softplus, Softsign, Step, Swish, Tanh,
 )
 from .module import Module, StateFileError
+from .settings import SettingError
 from .scalar import AND, MLP, NAND, OR, XOR, Layer, Neuron, Perceptron
 from .training import History
 
 __all__ = [
-    "Module", "StateFileError", "Perceptron", "AND", "NAND", "OR", "XOR", "Neuron", "Layer", "MLP",
+    "Module", "StateFileError", "SettingError", "Perceptron", "AND", "NAND", "OR", "XOR", "Neuron", "Layer", "MLP",
     "Linear", "Sequential", "Flatten", "Maxout", "History",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Dropout", "BatchNorm1d", "BatchNorm2d",
     "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",

@@ -37,7 +37,7 @@ from autograd.ops import (
 from autograd.value import _result as _value_result
 
 from . import init as initialisers
-from .settings import SettingError, real_number
+from .settings import SettingError, real_number, whole_number
 from .settings import pair_of_whole_numbers as _pair
 
 # SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
@@ -224,14 +224,25 @@ def exponential(x):
     return _node(x).exp()
 
 
+def _axis_of(x: Tensor, axis, function: str) -> int:
+    """`axis` checked against x: a whole number in [-x.ndim, x.ndim)."""
+    axis = whole_number(axis, "axis", smallest=None, owner=function)
+    if not -x.ndim <= axis < x.ndim:
+        raise ShapeError(f"{function}: axis {axis} is out of range for x of shape {x.shape} ({x.ndim} axes)"
+                         + (f": use an axis from {-x.ndim} to {x.ndim - 1}" if x.ndim else ""))
+    return axis
+
+
 def softmax(x, axis: int = -1) -> Tensor:
     """Probabilities along `axis` (default the last): stable for any input size."""
-    return Softmax(axis)(_tensor_only(x, "softmax"))
+    x = _tensor_only(x, "softmax")
+    return Softmax(_axis_of(x, axis, "softmax"))(x)
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """log(softmax(x)) computed stably."""
-    return LogSoftmax(axis)(_tensor_only(x, "log_softmax"))
+    x = _tensor_only(x, "log_softmax")
+    return LogSoftmax(_axis_of(x, axis, "log_softmax"))(x)
 
 
 def maxout(x, W, b, pieces: int) -> Tensor:
@@ -595,8 +606,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     xp = namespace_of(x.data)
     if training:
         count = math.prod(x.shape) // channels if channels else 0
-        if count < 2:
+        if count == 1:
             raise ValueError(f"batch_norm in training needs more than one value per channel; x has shape {x.shape}")
+        if count == 0:  # an empty batch, as in PyTorch: an empty output, zero gradients, the statistics as they were
+            return _affine_per_channel(x, weight, bias, per_channel)
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
         variance = (centered * centered).mean(axis=axes, keepdims=True)
@@ -611,6 +624,11 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
         mean = _per_channel(running_mean, x, per_channel)
         scale = 1.0 / xp.sqrt(_per_channel(running_var, x, per_channel) + eps)
         normalised = (x - mean) * xp.astype(scale, x.dtype, copy=False)
+    return _affine_per_channel(normalised, weight, bias, per_channel)
+
+
+def _affine_per_channel(normalised: Tensor, weight, bias, per_channel) -> Tensor:
+    """normalised * weight + bias, each (C,) lined up with axis 1 (`per_channel`), either one None."""
     if weight is not None:
         normalised = normalised * _node(weight).reshape(per_channel)
     if bias is not None:

@@ -1,5 +1,6 @@
 """Shared test set-up: hypothesis profiles and the PyTorch oracle (data comes from nn.data.find_data)."""
 import os
+import sys
 
 # Tests use small matrices; one BLAS thread avoids two pools fighting over 2 cores (a 15x slowdown seen here).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -42,6 +43,12 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(
             f"oracle sweep: {SWEEP['enumerated']} public functions enumerated ({SWEEP['with_spec']} with a PyTorch "
             f"spec), {SWEEP['comparisons']} comparisons against PyTorch float64")
+    module_sweep = sys.modules.get("test_module_sweep")  # tests/test_module_sweep.py, when it ran
+    if module_sweep is not None and module_sweep.COUNTS["comparisons"]:
+        counts = module_sweep.COUNTS
+        terminalreporter.write_line(
+            f"module sweep: {counts['enumerated']} public modules enumerated ({counts['with_spec']} with a spec), "
+            f"{counts['comparisons']} comparisons, {counts['bad_settings']} bad constructor arguments refused")
 
 
 def pytest_unconfigure(config):
