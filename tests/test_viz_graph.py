@@ -257,7 +257,7 @@ def test_tensor_values_show_name_shape_dtype_numbers_or_summary_and_gradient():
     # x has 6 elements: its numbers and its gradient 2x are written out.
     assert "[[1, 2, 3], [4, 5, 6]]" in source and "[[2, 4, 6], [8, 10, 12]]" in source
     # W has 12: min / mean / max of 0..11, and the norm of the gradient 2W = 2 sqrt(0² + ... + 11²).
-    assert "min 0 · mean 5.5 · max 11" in source
+    assert "min 0 · max 11<br/>mean 5.5" in source
     assert f"‖grad‖ {2 * np.sqrt(sum(k * k for k in range(12))):.4g}" in source
     assert "scalar float64" in source and "label=<loss>" in source
     assert "label=<@>" not in source and "label=<Σ>" in source
@@ -468,3 +468,25 @@ def test_every_arrow_starts_and_ends_on_its_boxes(tmp_path, style):
             for node_id, point in ((tail, start), (head, tip)):
                 if style == "record" or node_id in outlines:  # the book's names and output stand as text alone
                     assert _distance_to_outline(point, outlines[node_id]) < 1.0, (style, tail, head, node_id, point)
+
+
+def _layout_pixels(graph) -> tuple:
+    """The width and height Graphviz lays `graph` out at, in pixels at a screen's 96 dpi."""
+    header = graph.pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()  # graph scale width height
+    return tuple(round(float(inches) * 96) for inches in header[2:4])
+
+
+def test_a_784_50_10_batch_graph_fits_a_notebooks_width():
+    require_dot()
+    import nn
+
+    rng = nn.init.generator(0)
+    model = nn.Sequential(nn.Linear(784, 50, activation="relu", init="he", seed=rng),
+                          nn.Linear(50, 10, activation="softmax", seed=rng))
+    images = np.random.default_rng(0).random((8, 784))
+    loss = nn.functional.cross_entropy(model.logits(images), np.arange(8))
+    loss.name = "loss"
+    loss.backward()
+    width, _ = _layout_pixels(viz.draw_graph(loss))
+    assert width <= 1000, f"notebook 05's batch graph is {width} px wide"  # 2,239 px when laid out left to right
+    assert "rankdir=TB" in viz.to_dot(loss) and "rankdir=LR" in viz.to_dot(apple_orange()["price"])

@@ -35,7 +35,7 @@ from .labels import (
     gradient_text,
     op_symbol,
     shape_text,
-    summarize_array,
+    summary_lines,
 )
 
 STYLES = ("book", "record")
@@ -81,7 +81,7 @@ class DrawOptions:
     style: str = "book"
     show_grad: bool = True
     show_local_grad: bool = False
-    rankdir: str = "LR"
+    rankdir: str | None = None  # None: LR for a Value graph, TB for a Tensor graph (see draw_graph)
     max_nodes: int = 500
     precision: int = 4
     expand_neurons: bool = False
@@ -89,7 +89,7 @@ class DrawOptions:
     def __post_init__(self):
         if self.style not in STYLES:
             raise ValueError(f"style must be one of {STYLES}; got {self.style!r}")
-        if self.rankdir not in RANKDIRS:
+        if self.rankdir is not None and self.rankdir not in RANKDIRS:
             raise ValueError(f"rankdir must be one of {RANKDIRS} (left-right, right-left, top-bottom, "
                              f"bottom-top); got {self.rankdir!r}")
         for name in ("max_nodes", "precision"):
@@ -99,7 +99,7 @@ class DrawOptions:
 
 
 def draw_graph(root, style: str = "book", show_grad: bool = True, show_local_grad: bool = False,
-               rankdir: str = "LR", max_nodes: int = 500, precision: int = 4,
+               rankdir: str | None = None, max_nodes: int = 500, precision: int = 4,
                expand_neurons: bool = False) -> graphviz.Digraph:
     """A picture of the graph that computed `root` (a `Value` or a `Tensor`), as a `graphviz.Digraph`.
 
@@ -110,7 +110,9 @@ def draw_graph(root, style: str = "book", show_grad: bool = True, show_local_gra
     - `show_local_grad`: also write each edge's local derivative d out / d in
       (e.g. "×1.1" into the tax node) in blue. `Value` graphs only: a `Tensor`
       node keeps no local derivatives, so Tensor pictures show none.
-    - `rankdir`: "LR" (inputs on the left, as in the notes), "RL", "TB" or "BT".
+    - `rankdir`: "LR" (inputs on the left, as in the notes), "RL", "TB" or "BT"; by default
+      "LR" for a `Value` graph and "TB" (inputs on top) for a `Tensor` graph, whose longer
+      labels then stack down the page instead of running off its right edge.
     - `max_nodes`: draw at most this many graph nodes, those nearest the root;
       one extra node says how many were left out (with a `GraphTooLargeWarning`).
     - `precision`: significant digits of every number.
@@ -320,9 +322,10 @@ def build_digraph(root, options: DrawOptions, gradient, highlight=None, painter=
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     if options.expand_neurons:
         nodes = expand_neurons(nodes, ids)
+    rankdir = options.rankdir or ("TB" if isinstance(root, Tensor) else "LR")
     graph = Picture(
         name="computational_graph",
-        graph_attr={"rankdir": options.rankdir, "nodesep": "0.4", "ranksep": "0.8", "fontname": "Helvetica"},
+        graph_attr={"rankdir": rankdir, "nodesep": "0.4", "ranksep": "0.8", "fontname": "Helvetica"},
         node_attr={"fontname": "Helvetica", "fontsize": "14"},
         edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.8"},
     )
@@ -378,7 +381,7 @@ class _Painter:
         """A value's forward lines, escaped: its number, or a tensor's shape, dtype and numbers."""
         precision = self.options.precision
         if isinstance(node, Tensor):
-            return [escape(shape_text(node.data)), escape(summarize_array(node.data, precision))]
+            return [escape(shape_text(node.data)), *(escape(line) for line in summary_lines(node.data, precision))]
         return [escape(format_number(node.data, precision))]
 
     def gradient_line(self, gradient, prefix: str = "") -> str:

@@ -88,6 +88,16 @@ def summarize_array(array: np.ndarray, precision: int = 4) -> str:
             f" · max {format_number(array.max(), precision)}")
 
 
+def summary_lines(array: np.ndarray, precision: int = 4) -> list[str]:
+    """`summarize_array` in short lines for a picture: the numbers when there are few of them,
+    otherwise 'min a · max b' above 'mean c' (one long line made wide Tensor graphs unreadable)."""
+    array = _on_host(array)
+    if array.size <= SMALL_TENSOR:
+        return [format_array(array, precision)]
+    return [f"min {format_number(array.min(), precision)} · max {format_number(array.max(), precision)}",
+            f"mean {format_number(array.mean(), precision)}"]
+
+
 def gradient_text(grad, precision: int = 4) -> str:
     """A gradient as it reads on a picture: '—' when not computed, a number, or a tensor's numbers or norm."""
     if grad is None:
