@@ -285,7 +285,7 @@ class NodeGradients:
 
     `root`: the output of f, whose graph the nodes are (constants left out). `backprop[node]` and
     `numerical[node]`: d(folded output)/d node, as floats or NumPy arrays; `numerical` is None for an
-    intermediate `Value` (its op cannot be rerun alone). `wrong[node]`: the worst element's index
+    intermediate `Value` other than the output (its op cannot be rerun alone). `wrong[node]`: the worst element's index
     (() for a number) where the two disagree beyond atol + rtol * |numerical|.
     `edges[(consumer, position)]`: an `EdgeGradients` for the edge from `consumer.parents[position]` into
     `consumer`, the share of the gradient that came back through that one use (a value's gradient is the
@@ -345,6 +345,8 @@ def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float 
             numeric = numerical_grad(lambda _: _weighted_output(f(*leaves), weights), node, h=eps)
         elif isinstance(node, Tensor):
             numeric = numerical_grad(_nudging_node(node, order, weights), backend.to_numpy(node.data), h=eps)
+        elif node is out:
+            numeric = 1.0  # d out / d out: the output moves by exactly its own nudge
         else:
             numeric = None
         result.numerical[node] = numeric

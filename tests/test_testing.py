@@ -170,6 +170,13 @@ def test_the_picture_marks_only_wrong_edges():
     assert re.search(rf'label=<cube>.*color="{viz.gradcheck.WRONG_COLOR}"', wrong)  # the suspect op, circled
 
 
+def test_a_value_used_twice_shows_both_of_its_sums():
+    a = Value(0.5, name="a")
+    source = viz.draw_gradcheck(lambda a, b: (a * b + a).tanh() * a, a, Value(-1.2)).source
+    assert "Σ backprop -0.1987" in source and "Σ numerical -0.1987" in source
+    assert "agree on 1 measured edge (numerical —: not measured" in source
+
+
 # ---- strategies ------------------------------------------------------------------------------
 @given(away_from([0.0, 1.0], margin=0.25))
 def test_away_from_keeps_its_margin(x):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import NamedTuple
 
 import graphviz
 
@@ -52,10 +53,13 @@ def draw_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: floa
     options = DrawOptions(rankdir=rankdir, precision=precision, max_nodes=max_nodes)
     painter = functools.partial(_GradcheckPainter, check)
     graph = build_digraph(check.root, options, check.backprop.get, painter=painter)
-    edges = [edge for edge in check.edges.values() if edge.numerical is not None]
-    wrong = [edge for edge in edges if edge.wrong is not None]
-    verdict = (f"✗ {len(wrong)} of {len(edges)} edges carry a wrong gradient back" if wrong
-               else f"✓ backprop and central differences agree on all {len(edges)} edges")
+    measured = [edge for edge in check.edges.values() if edge.numerical is not None]
+    wrong = [edge for edge in measured if edge.wrong is not None]
+    edges_text = f"{len(measured)} measured edge" + ("s" if len(measured) != 1 else "")
+    verdict = (f"✗ {len(wrong)} of {edges_text} carry a wrong gradient back" if wrong
+               else f"✓ backprop and central differences agree on {edges_text}")
+    if len(measured) < len(check.edges):
+        verdict += " (numerical —: not measured, as a scalar Value op cannot be rerun alone)"
     if check.suspects:
         ops = " or ".join(sorted({node.op for node in check.suspects}))
         verdict += f"; the first, from the output, go into {ops}: look at its backward"
@@ -86,6 +90,20 @@ class _GradcheckPainter(_BookPainter):
         super().__init__(graph, ids, options, gradient, shares, highlight)
         self.check, self.suspects = check, set(check.suspects)
 
+    def node_gradient(self, node):
+        return _Total(node)  # the Σ beside a value used several times: both of its gradients (see gradient_line)
+
+    def gradient_line(self, gradient, prefix: str = "") -> str:
+        if not isinstance(gradient, _Total):
+            return super().gradient_line(gradient, prefix)
+        node = gradient.node
+        lines = [super().gradient_line(self.check.backprop[node], prefix="Σ backprop")]
+        numerical = self.check.numerical[node]
+        if numerical is not None:
+            lines.append(_colored(escape("Σ numerical " + gradient_text(numerical, self.options.precision)),
+                                  NUMERICAL_COLOR))
+        return "<br/>".join(lines)
+
     def edge_gradient(self, node, position: int):
         return self.check.edges.get((node, position))  # None for a constant's edge
 
@@ -98,7 +116,7 @@ class _GradcheckPainter(_BookPainter):
         if gradient is not None:
             lines.append(self.gradient_line(gradient.backprop, prefix="backprop"))
             text = "numerical " + gradient_text(gradient.numerical, self.options.precision) \
-                if gradient.numerical is not None else "numerical — (scalar op, value used twice)"
+                if gradient.numerical is not None else "numerical —"
             lines.append(_colored(escape(text), NUMERICAL_COLOR if gradient.numerical is not None else MISSING_COLOR))
             if gradient.wrong is not None:
                 text = _wrong_text(node, gradient, self.options.precision)
@@ -113,6 +131,12 @@ class _GradcheckPainter(_BookPainter):
     def edge_marks(self, node, gradient=None) -> dict:
         wrong = isinstance(gradient, EdgeGradients) and gradient.wrong is not None
         return {"color": WRONG_COLOR, "penwidth": "3"} if wrong else {}
+
+
+class _Total(NamedTuple):
+    """A value's own gradient, the sum over its edges, as the painter's Σ line shows it."""
+
+    node: object
 
 
 def _wrong_text(node, gradient: EdgeGradients, precision: int) -> str:
