@@ -32,7 +32,7 @@ import numpy as np
 from . import backend
 from . import value as value_module
 from .backend import device_of, namespace_of
-from .errors import AnomalyError, BackwardError, DeviceError, ShapeError
+from .errors import AnomalyError, BackwardError, DeviceError, MixedNodeError, ShapeError
 from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 from .ops import (
     Add,
@@ -599,6 +599,9 @@ def _as_float_array(data, dtype) -> np.ndarray:
         return array.astype(np.float64)
     if kind == "f":
         return array
+    values = [item for item in array.flat if isinstance(item, Value)] if kind == "O" else []
+    if values:  # `Tensor * Value` lands here too: the Value is lifted like any operand
+        raise MixedNodeError(f"a Tensor got a Value ({values[0]!r}) as data or as an operand; {MixedNodeError.advice}")
     raise TypeError(
         f"Tensor data must be real numbers; got an array of dtype {array.dtype} "
         f"({'complex numbers' if kind == 'c' else 'not numbers'}) from {type(data).__name__}"

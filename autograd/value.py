@@ -24,7 +24,7 @@ import operator
 
 import numpy as np
 
-from .errors import AnomalyError
+from .errors import AnomalyError, MixedNodeError
 from .graph import _anomaly_mode, _grad_enabled, enable_grad, topological_order
 
 
@@ -408,6 +408,9 @@ def _as_float(data) -> float:
         return float(data)
     if isinstance(data, Value):
         raise TypeError("Value(...) got a Value; use it directly, or Value(v.data) for a new leaf")
+    if hasattr(data, "_record"):  # a Tensor (tensor.py imports this module, not the other way round)
+        raise MixedNodeError(f"a Value got a Tensor of shape {data.shape} as data or as an operand; "
+                             f"{MixedNodeError.advice}")
     if isinstance(data, np.ndarray):
         raise TypeError(
             f"Value holds one number but got an array of shape {data.shape}; use Tensor for arrays"

@@ -517,3 +517,14 @@ def test_data_keeps_reading_as_the_tensors_own_array():
     copy = np.array(p.data)
     copy -= 1.0  # a copy the learner made is theirs: in place as NumPy does
     np.testing.assert_array_equal(copy, [0.0, 1.0])
+
+
+# ---- a Value and a Tensor do not mix --------------------------------------------------------
+def test_a_tensor_meeting_a_value_raises_a_named_error_that_says_what_to_do():
+    from autograd import MixedNodeError, Value
+
+    t, v = Tensor(np.ones(2)), Value(2.0, name="v")
+    for mix in (lambda: t * v, lambda: t + v, lambda: t @ v, lambda: Tensor(v), lambda: Tensor([v, v])):
+        with pytest.raises(MixedNodeError, match=r"keep to one kind.*Tensor\(v\.data\)"):
+            mix()
+    assert issubclass(MixedNodeError, TypeError)  # what code that caught the old TypeError still catches

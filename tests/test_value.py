@@ -201,3 +201,12 @@ def test_repr_shows_the_number_of_a_gradient_that_is_itself_a_value():
     x = Value(2.0, name="x")
     (x * x * x).backward(create_graph=True)
     assert repr(x) == "Value(data=2, grad=12, name='x')"
+
+
+def test_a_value_meeting_a_tensor_raises_a_named_error_that_says_what_to_do():
+    from autograd import MixedNodeError, Tensor
+
+    v, t = Value(2.0), Tensor(np.ones((2, 3)))
+    for mix in (lambda: v + t, lambda: v * t, lambda: v ** t, lambda: Value(t)):
+        with pytest.raises(MixedNodeError, match=r"shape \(2, 3\).*Tensor\(v\.data\)"):
+            mix()
