@@ -70,6 +70,19 @@ def test_a_wrong_backward_names_input_element_both_gradients_and_the_inputs(tmp_
     assert "✗ wrong at index" in (tmp_path / "cube.svg").read_text()
 
 
+def test_without_viz_the_failure_has_no_picture_and_without_dot_it_points_at_the_dot_source(tmp_path, monkeypatch):
+    x = Tensor(np.array([0.3, -0.5]), requires_grad=True)
+    monkeypatch.setitem(sys.modules, "viz", None)  # import viz now raises ImportError
+    with pytest.raises(GradcheckError) as failure:
+        check_grads(through(DoubledCube), x, picture=tmp_path / "cube.png")
+    assert "picture" not in str(failure.value) and not (tmp_path / "cube.png").exists()
+    monkeypatch.setitem(sys.modules, "viz", viz)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Graphviz `dot` to be found
+    with pytest.raises(GradcheckError, match=r"wrong ones marked: .*cube\.gv"):
+        check_grads(through(DoubledCube), x, picture=tmp_path / "cube.png")
+    assert "✗ wrong" in (tmp_path / "cube.gv").read_text()
+
+
 def test_order_two_finds_a_backward_that_is_right_only_to_first_order():
     x = Tensor(np.array([0.3, -0.5, 0.7]), requires_grad=True)
     check_grads(through(DetachedCube), x, picture=False)
