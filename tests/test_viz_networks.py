@@ -73,8 +73,10 @@ def test_an_unreadably_large_picture_warns_with_what_to_draw_instead():
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
     y = mlp([0.5, -1.0])
     y.backward()
-    with pytest.warns(viz.GraphTooLargeWarning, match=r"would be [\d,]+ x [\d,]+ px.*one neuron"):
+    with pytest.warns(viz.GraphTooLargeWarning, match=r"would be [\d,]+ x [\d,]+ px.*one neuron") as caught:
         viz.draw_graph(y)
+    # It ends on a whole suggestion that can be typed as it stands, not on a dangling "max_nodes=".
+    assert str(caught[0].message).endswith("draw_graph(y, max_nodes=100)")
     small = nn.MLP(2, [2, 1], seed=0)([0.5, -1.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error", viz.GraphTooLargeWarning)

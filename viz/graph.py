@@ -272,7 +272,7 @@ def warn_if_unreadable(graph: graphviz.Digraph) -> None:
         warnings.warn(
             f"this picture would be {width:,} x {height:,} px, too large to read; draw less: the loss of one "
             "sample instead of a batch, one neuron (draw_graph(model.layers[0].neurons[0](x))), a Tensor model "
-            "(one node per layer), or fewer nodes with max_nodes=",
+            "(one node per layer), or only the nodes nearest the output: draw_graph(y, max_nodes=100)",
             GraphTooLargeWarning, stacklevel=3,
         )
 
