@@ -50,8 +50,7 @@ __all__ = [
     "reals", "positives", "away_from", "values", "arrays", "tensors", "shapes", "broadcastable_shapes",
     "programs", "tensor_program_inputs", "value_program_inputs", "Program", "ExpressionOp",
     "ELEMENTWISE_OPS", "VALUE_OPS", "TENSOR_OPS", "check_grads", "compare_node_gradients", "NodeGradients",
-    "EdgeGradients",
-    "HypothesisNotInstalledError", "BOUND", "MARGIN", "STEP",
+    "EdgeGradients", "HypothesisNotInstalledError", "BOUND", "MARGIN", "STEP",
 ]
 
 
@@ -99,8 +98,11 @@ def away_from(points, margin: float = MARGIN, low: float = -BOUND, high: float =
     `away_from([0.0])` keeps ReLU off its kink and 1/x off its pole.
     """
     st, _ = _hypothesis()
-    edges = [low, *sorted(p for point in points for p in (point - margin, point + margin)), high]
-    gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2]) if a <= b]
+    gaps = [(low, high)]
+    for point in points:  # each point cuts its (point - margin, point + margin) out of every gap
+        gaps = [(a, b) for gap_low, gap_high in gaps
+                for a, b in ((gap_low, min(gap_high, point - margin)), (max(gap_low, point + margin), gap_high))
+                if a <= b]
     if not gaps:
         raise ValueError(f"no float in [{low}, {high}] is {margin} away from all of {list(points)}: "
                          "make the margin smaller or the range wider")

@@ -202,6 +202,11 @@ def test_special_points_are_drawn_on_request():
     assert find(tensors(shape=(2,), elements=reals(specials=[-2.2345])), lambda t: -2.2345 in t.data).requires_grad
 
 
+@given(away_from([0.0, 0.1], margin=0.1))
+def test_away_from_keeps_its_margin_from_points_closer_than_two_margins(x):
+    assert abs(x) >= 0.1 and abs(x - 0.1) >= 0.1
+
+
 def test_away_from_says_when_nothing_is_left():
     with pytest.raises(ValueError, match="0.5 away from"):
         away_from([0.0], margin=0.5, low=-0.4, high=0.4)
