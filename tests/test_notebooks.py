@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("*.ipynb"))
 GRAPH_CALLS = ("draw_graph(", "SVG(")
 PLOT_CALLS = ("viz.plot_",)
+# The book's own numbers that a notebook must print: its trained networks' test accuracies.
+BOOK_NUMBERS = {"08_chapter7_convolution": "0.9890", "09_chapter8_deep_convnet": "0.9935"}
 
 
 def test_one_notebook_per_chapter():
@@ -77,3 +79,6 @@ def test_notebook_runs_and_shows_its_pictures(path, tmp_path, monkeypatch):
             assert "image/png" in kinds, f"{path.name}: no plot from {cell.source!r}"
         if re.search(r"\.summary\([^)]*\)$", cell.source.rstrip()):
             assert [output.output_type for output in cell.outputs] == ["stream"], "summary() shown twice"
+    printed = "".join(output.get("text", "") for cell in book.cells for output in cell.get("outputs", []))
+    expected = BOOK_NUMBERS.get(path.stem, "")
+    assert expected in printed, f"{path.name} does not print the book's {expected}"
