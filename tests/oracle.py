@@ -9,7 +9,9 @@ import os
 import pytest
 
 REQUIRE_VARIABLE = "SCRATCHGRAD_REQUIRE_ORACLE"
-INSTALL_HINT = ".venv/bin/pip install torch==2.13.0 (a CPU build), then make test"
+# PyPI's default torch wheel for Linux carries CUDA (gigabytes); PyTorch's own index has the CPU-only build.
+INSTALL_HINT = (".venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu (the CPU-only build; "
+                "on this project's machines .venv/bin/pip install torch==2.13.0, a CPU build there), then make test")
 SKIP_REASON = "PyTorch (the float64 oracle) is not installed"  # the run's last line says how to install it
 
 

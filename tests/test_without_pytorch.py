@@ -43,6 +43,7 @@ def test_oracle_tests_skip_without_pytorch_and_the_last_line_counts_them(tmp_pat
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     last_line = run.stdout.strip().splitlines()[-1]
     assert last_line.startswith("oracle: ") and "tests against PyTorch were skipped" in last_line, last_line
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in last_line  # the CPU-only build
     skipped = int(last_line.split()[1])
     assert skipped >= 10 and f"{skipped} skipped" in run.stdout
 
