@@ -32,6 +32,7 @@ from autograd import numbers_of
 from autograd.backend import NUMPY, device_of, move, namespace_of
 
 from . import init as initialisers
+from .settings import whole_number
 
 # ---- small tables and generated sets -------------------------------------------
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
@@ -100,9 +101,8 @@ class DataLoader:
         if self.t is not None and (self.t.shape[0] if self.t.ndim else 0) != self.samples:
             raise ValueError(f"DataLoader needs as many targets as samples; got {self.samples} samples "
                              f"and {self.t.shape[0] if self.t.ndim else 0} targets")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive whole number; got {batch_size!r}")
-        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
+        batch_size = whole_number(batch_size, "batch_size", owner="DataLoader")
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
         self._rng = np.random.default_rng(seed) if seed is not None else initialisers.generator()
 
     def __len__(self) -> int:

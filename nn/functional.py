@@ -149,6 +149,7 @@ def _split_at_zero(x, nan_is_positive: bool):
 
 def leaky_relu(x, negative_slope: float = 0.01):
     """x where x > 0, else negative_slope * x. Works on a Value too."""
+    negative_slope = real_number(negative_slope, "negative_slope", owner="leaky_relu")
     positive, negative = _split_at_zero(_node(x), nan_is_positive=False)
     return positive + negative_slope * negative
 
@@ -165,6 +166,7 @@ def prelu(x, weight):
 
 def elu(x, alpha: float = 1.0):
     """x where x > 0, else alpha * (exp(x) - 1). Works on a Value too."""
+    alpha = real_number(alpha, "alpha", owner="elu")
     positive, negative = _split_at_zero(_node(x), nan_is_positive=True)
     return positive + alpha * (negative.exp() - 1.0)
 
@@ -247,6 +249,7 @@ def log_softmax(x, axis: int = -1) -> Tensor:
 
 def maxout(x, W, b, pieces: int) -> Tensor:
     """max over `pieces` affine maps: W has shape (in, out * pieces), pieces side by side per unit."""
+    pieces = whole_number(pieces, "pieces", owner="maxout")
     z = linear(x, W, b)
     units = z.shape[-1] // pieces
     return z.reshape(z.shape[:-1] + (units, pieces)).max(axis=-1)
@@ -587,7 +590,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     In training the batch's own mean and (biased) variance are used, and `running_mean`,
     `running_var` (Tensors of shape (C,), or None) get new numbers:
     running = (1 - momentum) * running + momentum * batch statistic, with the unbiased
-    variance. Otherwise (evaluation) the running statistics normalise. Built from the
+    variance; an empty batch gives an empty output and leaves them alone, as in PyTorch.
+    Otherwise (evaluation) the running statistics normalise. Built from the
     engine's primitives, so it is differentiable to any order.
     """
     x = _tensor_only(x, "batch_norm")

@@ -1,5 +1,10 @@
 """Layers on `Tensor`: `Linear`, `Sequential`, `Flatten`, `Maxout`, one module per activation, and the
-book's chapters 6-8: `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Dropout`, `BatchNorm1d/2d`."""
+book's chapters 6-8: `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Dropout`, `BatchNorm1d/2d`.
+
+A layer with weights computes in their dtype: it casts floating inputs of another dtype to it, as Keras
+does (PyTorch raises instead), so float64 data runs a `dtype=np.float32` model in float32 and the
+gradient goes back to the input in the input's own dtype. Every setting is checked when the layer is
+built (`nn.settings`): a bad one raises `SettingError` naming it, its value and what is allowed."""
 from __future__ import annotations
 
 import math

@@ -32,6 +32,7 @@ from . import functional as F
 from . import optim
 from .data import DataLoader
 from .progress import TrainingProgress
+from .settings import whole_number
 
 # Loss names as Keras spells them (and a few of the book's); each maps to a function (output, targets).
 LOSSES = {
@@ -242,6 +243,7 @@ class KerasStyleTraining:
         The model's modes (train or eval) are as they were when fit returns.
         """
         self._require_compiled("fit")
+        epochs = whole_number(epochs, "epochs", smallest=0, owner="fit")
         loader = DataLoader(x, t, batch_size=batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last)
         _require_samples("fit", loader)
         if len(loader) == 0:

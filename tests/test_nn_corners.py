@@ -66,6 +66,12 @@ BAD_SETTINGS = [
     ("beta2", 1.0, lambda: nn.optim.Adam([_leaf(2)], beta2=1.0)),
     ("weight_decay", -1, lambda: nn.optim.Adam([_leaf(2)], weight_decay=-1)),
     ("momentum", "0.9", lambda: nn.optim.Momentum([_leaf(2)], momentum="0.9")),
+    ("negative_slope", "0.1", lambda: F.leaky_relu(np.ones(2), "0.1")),
+    ("alpha", None, lambda: F.elu(np.ones(2), None)),
+    ("pieces", 1.5, lambda: F.maxout(np.ones((1, 2)), np.ones((2, 4)), np.ones(4), 1.5)),
+    ("axis", 0.5, lambda: F.softmax(np.ones((2, 2)), 0.5)),
+    ("batch_size", 0, lambda: nn.DataLoader(np.ones((4, 2)), batch_size=0)),
+    ("epochs", 2.0, lambda: _compiled_model().fit(np.ones((4, 3)), np.zeros(4), epochs=2.0)),
 ]
 
 
