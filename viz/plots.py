@@ -437,12 +437,12 @@ def plot_images(images, path=None, *, labels=None, columns: int = 10, title: str
     columns = max(1, min(columns, len(images)))
     rows = math.ceil(len(images) / columns)
     label_height = 0.3 if labels is not None else 0.0
-    figure = _new_figure(figsize=(1.0 * columns, (1.0 + label_height) * rows + (0.4 if title else 0.0)))
+    figure = _new_figure(figsize=(0.9 * columns, (0.9 + label_height) * rows + (0.4 if title else 0.0)))
     cells = figure.subplots(rows, columns, squeeze=False).ravel()
     for number, (axes, image) in enumerate(zip(cells, images)):
         axes.imshow(image, cmap="gray_r", interpolation="nearest")  # dark ink on white paper, as printed
         if labels is not None:
-            axes.set_title(visible(str(labels[number])), fontsize="small")
+            axes.set_title(visible(str(labels[number])))  # full size: read at a page's width, not zoomed
     for axes in cells:
         axes.set_axis_off()
     if title:
