@@ -202,6 +202,23 @@ def test_steps_show_values_forward_then_gradients_backward_as_the_engine_compute
     page.check_clean()
 
 
+def test_stepping_one_at_a_time_draws_what_a_full_redraw_draws(browser, tmp_path):
+    _, loss = small_network()
+    page = Page(browser, loss, tmp_path)
+    page.page.check("#show-local")
+    page.page.check("#show-shares")
+    drawing = "() => document.getElementById('graph').innerHTML"
+    steps = page.page.eval_on_selector("#counter", "counter => Number(counter.textContent.split(' of ')[1])")
+    for key, end in (("ArrowRight", "End"), ("ArrowLeft", "Home")):
+        for _ in range(steps // 2):  # half way one step at a time (each redraws only what the step changes)
+            page.press(key)
+            stepped = page.page.evaluate(drawing)
+        page.page.click("#unfold-all")  # a full redraw of the same step
+        assert page.page.evaluate(drawing) == stepped
+        page.press(end)
+    page.check_clean()
+
+
 def test_toggles_show_local_derivatives_and_each_shares_of_a_fanned_out_value(browser, tmp_path):
     x = Value(2.0, name="x")
     y = 3 * x + 5 * x

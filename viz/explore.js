@@ -83,6 +83,8 @@
       element("text", { x: middle, y: (a.y + b.y) / 2 - 4 + line * 12, class: "edge-label " + kind }, g, text);
     });
     g.addEventListener("click", () => select({ edge: index }));
+    drawnEdges.set(index, { g, from, to });
+    return g;
   }
 
   function drawNode(layer, index) {
@@ -101,6 +103,8 @@
     if (node.grad !== null && gradKnown(index)) grad = (showShares.checked && node.fansOut ? "Σ " : "") + node.grad;
     element("text", { x: node.x, y: top + 28, class: "grad" + (grad === "—" ? " missing" : "") }, g, cut(grad));
     g.addEventListener("click", () => select({ node: index }));
+    drawnNodes.set(index, g);
+    return g;
   }
 
   function drawGroup(layer, group, folded) {
@@ -119,8 +123,14 @@
     });
   }
 
+  // What render() drew, so that one step redraws only the nodes and edges it changes (see go).
+  const drawnNodes = new Map(); // node index -> its <g>
+  const drawnEdges = new Map(); // edge index -> {g, from, to}
+
   function render() {
     svg.textContent = "";
+    drawnNodes.clear();
+    drawnEdges.clear();
     const width = Math.max(...nodes.map((node) => node.x + node.w / 2), ...groups.map((g) => g.x + g.w)) + 10;
     const height = Math.max(...nodes.map((node) => node.y + node.h / 2), ...groups.map((g) => g.y + g.h)) + 10;
     svg.setAttribute("viewBox", `-5 -5 ${width} ${height}`);
@@ -171,9 +181,29 @@
     document.getElementById("last").disabled = document.getElementById("next").disabled = state.step === lastStep;
   }
 
+  // One step forward or back changes only the node it leaves and the node it reaches (their value, gradient,
+  // highlight) and the edges into them; a large unfolded graph would take seconds to redraw whole.
+  function redrawAround(node) {
+    const old = drawnNodes.get(node);
+    old.replaceWith(drawNode(old.parentNode, node));
+    for (const [index, drawn] of drawnEdges) {
+      if (model.edges[index].to !== node) continue;
+      drawn.g.replaceWith(drawEdge(drawn.g.parentNode, model.edges[index], index, drawn.from, drawn.to));
+    }
+  }
+
   function go(step) {
+    const before = currentNode();
+    const previous = state.step;
     state.step = Math.max(0, Math.min(lastStep, step));
-    render();
+    const after = currentNode();
+    if (Math.abs(state.step - previous) === 1 && drawnNodes.has(before) && drawnNodes.has(after)) {
+      new Set([before, after]).forEach(redrawAround);
+      describeStep();
+      inspect();
+    } else {
+      render();
+    }
     const current = svg.querySelector(".node.current, .group.current");
     if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" }); // follow the step
   }
