@@ -169,7 +169,7 @@ def _node_record(node, group: int, fans_out: bool, precision: int) -> dict:
     if node.parents:
         title = f"{node.name} = {op_symbol(node)}" if node.name else op_symbol(node)
     else:
-        title = node.name or ("constant" if tensor else format_number(node.data, precision))
+        title = node.name or "constant"  # its number is on the next line
     value = (f"{shape_text(node.data)}: {summarize_array(node.data, precision)}" if tensor
              else format_number(node.data, precision))
     record = {"title": title, "value": value, "grad": gradient_text(node.grad, precision) if _has_gradient(node)
