@@ -171,7 +171,9 @@ def gradgradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float
     require grad, or Values). Returns True or raises `GradcheckError`.
     """
     rng = np.random.default_rng(seed)
-    directions = [float(rng.uniform(0.5, 1.5)) if isinstance(x, Value) else rng.uniform(0.5, 1.5, x.shape)
+    # Each direction is a constant in its input's own array library and device, as an index would be.
+    directions = [float(rng.uniform(0.5, 1.5)) if isinstance(x, Value)
+                  else Tensor(backend.move(rng.uniform(0.5, 1.5, x.shape), namespace_of(x.data), x.device))
                   for x in inputs]
     first_derivatives = grad(f, argnums=tuple(range(len(inputs))))
 
