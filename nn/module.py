@@ -1,11 +1,11 @@
 """`Module`: the base of every network piece, on `Value` and on `Tensor` alike.
 
 A module finds its parameters by looking at its own attributes: a leaf `Tensor`
-(not a buffer), a leaf `Value`, another `Module`, or a list/tuple of those. Names are
-dotted paths to them (`layers.0.W`, `neurons.3.w.1`), as in PyTorch, so `state_dict()`
-keys say where each number lives. A frozen parameter (`W.requires_grad = False`) stays a
-parameter, as in PyTorch and Keras: it is saved, loaded and moved with the rest; only
-optimizers leave it alone.
+with `requires_grad=True`, a leaf `Value`, another `Module`, or a list/tuple of those.
+Names are dotted paths to them (`layers.0.W`, `neurons.3.w.1`), as in PyTorch, so
+`state_dict()` keys say where each number lives. A parameter frozen after it was assigned
+(`W.requires_grad = False`) stays a parameter, as in PyTorch and Keras: it is saved,
+loaded and moved with the rest; only optimizers leave it alone.
 
 Buffers are numbers a module keeps and saves that are not learnt by gradient descent
 (BatchNorm's running mean and variance): `register_buffer` declares them, and
@@ -38,9 +38,16 @@ def _state_file(path) -> Path:
     return path if path.suffix else path.with_name(path.name + ".npz")
 
 
-def _is_parameter(x) -> bool:
-    """A leaf Tensor or Value, frozen or not: intermediate results that a module happens to keep are not parameters."""
-    return isinstance(x, (Tensor, Value)) and not x.parents
+def _is_trainable_leaf(x) -> bool:
+    return isinstance(x, Tensor) and x.requires_grad and not x.parents
+
+
+def _is_parameter(x, declared: bool) -> bool:
+    """A leaf Value, or a leaf Tensor that requires grad or was a parameter when assigned (`declared`) and has
+    been frozen since. Results a module keeps are not parameters, even those made under no_grad (leaves too)."""
+    if isinstance(x, Tensor):
+        return not x.parents and (x.requires_grad or declared)
+    return isinstance(x, Value) and not x.parents
 
 
 def _buffer_numbers(array):
@@ -64,6 +71,13 @@ class Module:
     training = True
     _parameters_named = False  # set once the outermost module's first call has named every parameter
 
+    def __setattr__(self, name, value):
+        # A trainable leaf (or a list of them) assigned here stays a parameter when frozen later, as a frozen
+        # nn.Parameter does in PyTorch: requires_grad = False keeps it in state_dict, save, load and to().
+        if _is_trainable_leaf(value) or (isinstance(value, (list, tuple)) and any(map(_is_trainable_leaf, value))):
+            self.__dict__.setdefault("_parameter_names", set()).add(name)
+        object.__setattr__(self, name, value)
+
     def __call__(self, *args, **kwargs):
         if not self._parameters_named:
             self.name_parameters()
@@ -80,15 +94,15 @@ class Module:
     # ---- walking the tree ---------------------------------------------------
     def _children(self):
         """(name, item) for each attribute that holds a parameter, a module, or a list of them (not a buffer)."""
-        buffers = vars(self).get("_buffer_names", ())
+        buffers, declared = vars(self).get("_buffer_names", ()), vars(self).get("_parameter_names", ())
         for name, item in vars(self).items():
             if name.startswith("_") or name in buffers:
                 continue
             if isinstance(item, (list, tuple)):
                 for index, element in enumerate(item):
-                    if isinstance(element, Module) or _is_parameter(element):
+                    if isinstance(element, Module) or _is_parameter(element, name in declared):
                         yield f"{name}.{index}", element
-            elif isinstance(item, Module) or _is_parameter(item):
+            elif isinstance(item, Module) or _is_parameter(item, name in declared):
                 yield name, item
 
     def named_modules(self, prefix: str = ""):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import ShapeError, Tensor, numbers_of
+from autograd import ShapeError, Tensor, no_grad, numbers_of
 from nn import functional as F
 from nn.settings import SettingError
 from viz.labels import format_number
@@ -226,3 +226,20 @@ def test_format_number_keeps_whole_parts_after_rounding(x, text):
 def test_shape_errors_stay_shape_errors():
     with pytest.raises(ShapeError, match="does not fit"):
         nn.Conv2d(1, 1, 7)(np.zeros((1, 1, 4, 4)))  # a kernel too large for the input is known only with the input
+
+
+def test_a_result_kept_from_a_run_without_a_graph_is_not_a_parameter():
+    class Caching(nn.Module):
+        def __init__(self):
+            self.W = Tensor(np.ones((2, 2)), requires_grad=True)
+            self.last_output = None
+
+        def forward(self, x):
+            self.last_output = x @ self.W  # under no_grad (predict) a leaf, yet not a parameter
+            return self.last_output
+
+    module = Caching()
+    with no_grad():
+        module(np.ones((1, 2)))
+    module.W.requires_grad = False
+    assert module.parameters() == [module.W] and list(module.state_dict()) == ["W"]
