@@ -331,7 +331,7 @@ class KerasStyleTraining:
         """The model's outputs (probabilities when it ends in a softmax), an array of x's library:
         NumPy for NumPy data (`autograd.backend.to_numpy` brings other libraries' to the host).
 
-        No samples give an empty array of shape (0, *one output's shape), as Keras' predict does.
+        No samples give an empty array of shape `(0, *output_shape)`, as Keras' predict does.
         """
         loader = DataLoader(x, batch_size=batch_size)
         xp = loader._xp
