@@ -5,6 +5,8 @@ The optimizers are found by enumerating `nn.optim`, so a new one fails
 small network as its counterpart, with and without weight decay, and with three parameters an
 optimizer must leave alone as PyTorch does: a frozen one (requires_grad=False), one the loss never
 uses (its grad stays None), and one used only on even steps (Adam then counts its steps apart).
+Every setting of every optimizer (found from its signature) refuses a wrong type, a negative value,
+and a zero or too large one where those are not allowed, with a SettingError that names it.
 """
 import inspect
 
@@ -13,6 +15,7 @@ import pytest
 
 from autograd import Tensor, numbers_of
 from nn import optim
+from nn.settings import SettingError
 
 STEPS = 20
 TOLERANCE = dict(rtol=1e-10, atol=1e-12)
@@ -82,3 +85,19 @@ def test_twenty_steps_match_torch_optim(name, ours, torch_name, theirs, decay, t
                                        **TOLERANCE)
     np.testing.assert_array_equal(numbers_of(our_params[2]), start[2])  # frozen
     np.testing.assert_array_equal(numbers_of(our_params[3]), start[3])  # no gradient, ever
+
+
+#: Settings past their upper bound: a momentum or decay of 1 or more never forgets a gradient.
+TOO_LARGE = {("Momentum", "momentum"): 1.0, ("Nesterov", "momentum"): 1.5, ("RMSProp", "decay_rate"): 1.0,
+             ("Adam", "beta1"): 1.0, ("Adam", "beta2"): 2.0}
+SETTINGS = [(name, setting, value) for name in enumerate_optimizers()
+            for setting in inspect.signature(getattr(optim, name).__init__).parameters
+            if setting not in ("self", "params")
+            for value in ["0.1", None, -1.0] + ([0.0] if setting == "lr" else [])
+            + ([TOO_LARGE[name, setting]] if (name, setting) in TOO_LARGE else [])]
+
+
+@pytest.mark.parametrize("name, setting, value", SETTINGS, ids=[f"{n}-{s}={v!r}" for n, s, v in SETTINGS])
+def test_every_setting_of_every_optimizer_refuses_a_wrong_type_or_value_by_name(name, setting, value):
+    with pytest.raises(SettingError, match=f"{name}: {setting} must be .*; got {value!r}"):
+        getattr(optim, name)([Tensor(np.ones(2), requires_grad=True)], **{setting: value})
