@@ -13,6 +13,7 @@ import shutil
 import numpy as np
 import pytest
 
+import autograd
 import nn
 import viz
 from autograd import ShapeError, Tensor, Value, topological_order
@@ -141,10 +142,10 @@ def browser():
 class Page:
     """One explorer page open in the browser, failing the test on any console error or network request."""
 
-    def __init__(self, browser, root, tmp_path, **options):
+    def __init__(self, browser, root, tmp_path, explorer=None, **options):
         self.root = root
         self.nodes = topological_order(root)
-        self.explorer = viz.explore(root, **options)
+        self.explorer = explorer or viz.explore(root, **options)
         path = self.explorer.save(tmp_path / "explorer.html")
         self.errors, self.requests = [], []
         self.page = browser.new_page()
@@ -296,3 +297,44 @@ def test_a_five_thousand_node_page_loads(browser, tmp_path):
     root = page.shown_gradients()[len(page.nodes) - 1]
     assert root == "1"
     page.check_clean()
+
+
+class Cube(autograd.Op):
+    name = "cube"
+
+    def forward(self, ctx, x):
+        return x ** 3
+
+    def backward(self, ctx, g, x, out):
+        return (3 * x ** 2 * g,)
+
+
+class WrongCube(Cube):
+    def backward(self, ctx, g, x, out):
+        return (6 * x ** 2 * g,)  # twice d(x³)/dx
+
+
+def test_a_gradient_check_marks_the_edge_into_the_wrong_op_with_both_numbers(browser, tmp_path):
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True, name="x")
+    explorer = viz.explore_gradcheck(lambda t: (WrongCube()(t) * 2).sum(), x)
+    assert x.grad is None  # the check leaves the input's gradient as it was
+    wrong = [edge for edge in explorer.model["edges"] if edge.get("wrong")]
+    cube = next(index for index, node in enumerate(explorer.model["nodes"]) if node["op"] == "cube")
+    assert [(explorer.model["nodes"][edge["from"]]["title"], edge["to"]) for edge in wrong] == [("x", cube)]
+    assert wrong[0]["share"] == "[3, 12, 48]" and wrong[0]["numerical"] == "[1.5, 6, 24]"  # 2 · 3x² is right
+    assert [node["suspect"] for node in explorer.model["nodes"]].count(True) == 1
+    assert explorer.model["nodes"][cube]["suspect"]
+    page = Page(browser, x, tmp_path, explorer=explorer)
+    assert page.page.locator(".edge.wrong").count() == 0  # Home: no gradient yet, so nothing to compare
+    page.press("End")
+    assert page.page.locator(".edge.wrong").count() == 1 and page.page.locator(".node.suspect").count() == 1
+    assert sorted(page.page.locator(".edge.wrong .edge-label").all_text_contents()) == [
+        "numerical [1.5, 6, 24]", "✗ backprop [3, 12, 48]"]
+    assert "✗ 1 of 3 measured edges carry a wrong gradient back" in page.page.inner_text("#caption")
+    page.check_clean()
+
+
+def test_a_right_op_passes_its_gradient_check_with_nothing_marked():
+    explorer = viz.explore_gradcheck(lambda t: (Cube()(t) * 2).sum(), Tensor([0.5, -1.0, 2.0]))
+    assert not any(edge.get("wrong") for edge in explorer.model["edges"])
+    assert explorer.model["verdict"].startswith("✓ backprop and the numerical gradient agree on all")

@@ -8,7 +8,7 @@
     viz.plot_functions({"tanh": lambda x: x.tanh()}, "out/tanh.png")   # needs the `plot` extra
 """
 from .errors import GraphTooLargeWarning, GraphvizNotFoundError, MissingExtraError
-from .explore import Explorer, explore
+from .explore import Explorer, explore, explore_gradcheck
 from .gradcheck import draw_gradcheck, render_gradcheck
 from .graph import draw_graph, gradient_shares, render, to_dot
 from .live import LiveTraining, live_training
@@ -33,6 +33,6 @@ __all__ = [
     "plot_history", "plot_functions", "plot_descent", "plot_decision_boundary",
     "plot_curves", "plot_histograms", "plot_filters", "plot_paths", "plot_images", "plot_im2col",
     "function_and_derivative", "gradient_descent_path",
-    "explore", "Explorer", "live_training", "LiveTraining",
+    "explore", "explore_gradcheck", "Explorer", "live_training", "LiveTraining",
     "GraphvizNotFoundError", "MissingExtraError", "GraphTooLargeWarning",
 ]

@@ -71,12 +71,16 @@
     const path = `M${a.right},${a.y} C${middle},${a.y} ${middle},${b.y} ${b.left},${b.y}`;
     const current = currentNode();
     const carriesNews = state.step >= backwardStart && edge.to === current; // the newest gradient goes along these
-    const g = element("g", { class: "edge" + (carriesNews ? " current" : ""), "data-edge": index }, layer);
+    const wrong = edge.wrong && gradKnown(edge.to); // a gradient check's disagreement, once backward is there
+    const g = element("g", { class: "edge" + (carriesNews ? " current" : "") + (wrong ? " wrong" : ""),
+                             "data-edge": index }, layer);
     element("path", { d: path, class: "line" }, g);
     element("path", { d: path, class: "hit" }, g); // a wide, invisible stroke that is easy to click
     const labels = [];
     if (showLocal.checked && edge.local !== undefined && valueKnown(edge.to)) labels.push(["local", edge.local]);
-    if (showShares.checked && edge.share !== undefined && nodes[edge.from].fansOut && gradKnown(edge.to)) {
+    if (wrong) {
+      labels.push(["share", "✗ backprop " + edge.share], ["numerical", "numerical " + edge.numerical]);
+    } else if (showShares.checked && edge.share !== undefined && nodes[edge.from].fansOut && gradKnown(edge.to)) {
       labels.push(["share", "share " + edge.share]);
     }
     labels.forEach(([kind, text], line) => {
@@ -91,6 +95,7 @@
     const node = nodes[index];
     const known = valueKnown(index);
     const classes = ["node", node.op ? "op" : "leaf"];
+    if (node.suspect && gradKnown(index)) classes.push("suspect"); // the op a gradient check points at
     if (!known) classes.push("unknown");
     if (index === currentNode()) classes.push("current");
     if (state.selected && state.selected.node === index) classes.push("selected");
@@ -175,7 +180,7 @@
         ? `Backward step ${step} of ${count}: ${name} needs no gradient`
         : `Backward step ${step} of ${count}: d ${model.root} / d ${name} = ${node.grad}`;
     }
-    document.getElementById("caption").textContent = text;
+    document.getElementById("caption").textContent = model.verdict ? `${text}. ${model.verdict}` : text;
     document.getElementById("counter").textContent = `step ${state.step + 1} of ${lastStep + 1}`;
     document.getElementById("first").disabled = document.getElementById("previous").disabled = state.step === 0;
     document.getElementById("last").disabled = document.getElementById("next").disabled = state.step === lastStep;
@@ -306,6 +311,9 @@
       add(panel, "p", "carries the value of " + nodes[edge.from].title + " forward and a share of the gradient back");
       if (edge.local !== undefined && valueKnown(edge.to)) add(panel, "p", "local derivative " + edge.local, "local");
       if (edge.share !== undefined && gradKnown(edge.to)) add(panel, "p", "share of the gradient " + edge.share, "share");
+      if (edge.numerical !== undefined && gradKnown(edge.to)) {
+        add(panel, "p", "numerical share " + edge.numerical + (edge.wrong ? " ✗ disagrees" : " ✓"), "numerical");
+      }
     }
     const node = nodes[index];
     add(panel, "h2", node.title);
@@ -317,6 +325,7 @@
     add(panel, "p", "value " + node.value, "value");
     const grad = node.grad !== null && gradKnown(index) ? node.grad : "—";
     add(panel, "p", "gradient " + grad, grad === "—" ? "missing" : "grad");
+    if (node.numerical !== undefined && gradKnown(index)) add(panel, "p", "numerical " + node.numerical, "numerical");
     if (node.inspect) {
       add(panel, "p", `shape (${node.inspect.shape.join(", ")}) · ${node.inspect.dtype}`, "shape");
       arrayPanel(panel, "values", node.inspect.value);

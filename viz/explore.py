@@ -29,6 +29,7 @@ import numpy as np
 
 from autograd import Tensor, backend, topological_order
 from autograd.tensor import numbers_of
+from autograd.testing import STEP, compare_node_gradients
 
 from .graph import backward_has_run, check_root, gradient_shares
 from .labels import _on_host, format_number, gradient_text, op_symbol, shape_text, summarize_array
@@ -36,6 +37,8 @@ from .labels import _on_host, format_number, gradient_text, op_symbol, shape_tex
 FOLD_ABOVE = 300  # graphs with more nodes than this open with every module folded
 HEATMAP_SIDE = 16  # a tensor's heatmap shows at most this many rows and columns (block means beyond)
 HISTOGRAM_BINS = 20  # the page's histograms of large tensors; explore.js bins small ones the same way
+RANK_GAP = 0.45  # inches between the columns of a layout (Graphviz's ranksep)
+LABELLED_RANK_GAP = 1.8
 LAYOUT_FAN_OUT = 4  # links out of one item that the layout heeds (see _fewer_fan_out_links)
 POINTS_PER_INCH = 72  # Graphviz's plain output is in inches; the page draws in points
 CHARACTER_WIDTH = 6.0  # points per character of the page's 11-pixel font (an estimate that errs wide)
@@ -88,26 +91,52 @@ def explore(root, precision: int = 4, fold_above: int = FOLD_ABOVE, title: str |
     check_root(root)
     if not backward_has_run(root):
         root.backward()
+    return _explorer(root, lambda node: node.grad, gradient_shares(root), precision, fold_above, title)
+
+
+def explore_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0,
+                      precision: int = 4, fold_above: int = FOLD_ABOVE) -> Explorer:
+    """The explorer of `f(*inputs)`'s graph with its gradient check, for someone writing their own `autograd.Op`.
+
+    `autograd.testing.compare_node_gradients` (as `viz.draw_gradcheck` runs it) gives backprop's and the
+    numerical gradient of every node and edge; the page shows backprop's as gradients, the numerical
+    ones in the inspector, and draws every edge where the two disagree (beyond atol + rtol * |numerical|)
+    thick and orange with both numbers; the op whose output agrees but whose inputs do not (its backward
+    is the one to look at) is outlined in orange. The inputs' `.grad` are left as they were.
+    """
+    check = compare_node_gradients(f, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    shares = {edge: gradients.backprop for edge, gradients in check.edges.items()}
+    name = getattr(f, "__name__", "f")
+    return _explorer(check.root, check.backprop.get, shares, precision, fold_above, f"gradient check of {name}",
+                     check)
+
+
+def _explorer(root, gradient, shares: dict, precision: int, fold_above: int, title, check=None) -> Explorer:
+    """The page of `root`'s graph showing `gradient(node)` (None: none) and the edges' `shares`, and where
+    `check` (a `NodeGradients`) is given, the numerical gradients and the edges where they disagree."""
     nodes = topological_order(root)
     index = {node: position for position, node in enumerate(nodes)}
     groups, node_groups = _module_groups(nodes)
     _place_parameters_in_their_modules(nodes, index, node_groups, groups)
-    shares = gradient_shares(root)
     fan_out = [0] * len(nodes)
     for node in nodes:
         for parent in node.parents:
             fan_out[index[parent]] += 1
-    node_records = [_node_record(node, node_groups[position], fan_out[position] > 1, precision)
+    node_records = [_node_record(node, gradient(node), node_groups[position], fan_out[position] > 1, precision)
                     for position, node in enumerate(nodes)]
     edges = [_edge_record(node, position, index, shares, precision)
              for node in nodes for position in range(len(node.parents))]
-    _lay_out(node_records, groups, edges)
+    page = {}
+    if check is not None:
+        page["verdict"] = _mark_gradient_check(check, nodes, node_records, edges, precision)
+    # A gradient check labels its wrong edges with two numbers: they need room between the ranks.
+    _lay_out(node_records, groups, edges, LABELLED_RANK_GAP if check is not None else RANK_GAP)
     for group in groups:
         group["folded"] = len(nodes) > fold_above
         del group["module"]
     root_title = root.name or "the output"
     return Explorer({"title": title or root_title, "root": root_title, "nodes": node_records, "edges": edges,
-                     "groups": groups})
+                     "groups": groups, **page})
 
 
 # ---- module groups ------------------------------------------------------------------------------
@@ -163,8 +192,8 @@ def _place_parameters_in_their_modules(nodes, index, node_groups, groups) -> Non
 
 
 # ---- what the page shows of each node and edge ------------------------------------------------------
-def _node_record(node, group: int, fans_out: bool, precision: int) -> dict:
-    """A node's texts (title, value, gradient), its group and, for a Tensor, what the inspector shows."""
+def _node_record(node, grad, group: int, fans_out: bool, precision: int) -> dict:
+    """A node's texts (title, value, its gradient `grad`), its group and, for a Tensor, what the inspector shows."""
     tensor = isinstance(node, Tensor)
     if node.parents:
         title = f"{node.name} = {op_symbol(node)}" if node.name else op_symbol(node)
@@ -172,21 +201,40 @@ def _node_record(node, group: int, fans_out: bool, precision: int) -> dict:
         title = node.name or "constant"  # its number is on the next line
     value = (f"{shape_text(node.data)}: {summarize_array(node.data, precision)}" if tensor
              else format_number(node.data, precision))
-    record = {"title": title, "value": value, "grad": gradient_text(node.grad, precision) if _has_gradient(node)
-              else None, "group": group, "fansOut": fans_out, "op": node.op}
+    # A Tensor that needs no gradient has None; every Value has one (0 when nothing flowed to it).
+    record = {"title": title, "value": value, "grad": gradient_text(grad, precision) if grad is not None else None,
+              "group": group, "fansOut": fans_out, "op": node.op}
     if tensor:
         record["inspect"] = {"shape": list(node.shape), "dtype": backend.dtype_name(node.dtype),
                              "value": _array_summary(node.data)}
-        if _has_gradient(node):
-            record["inspect"]["grad"] = _array_summary(node.grad)
-    elif _has_gradient(node):
-        record["gradNumber"] = float(node.grad)  # the engine's own number, for whoever checks the page
+        if grad is not None:
+            record["inspect"]["grad"] = _array_summary(grad)
+    elif grad is not None:
+        record["gradNumber"] = float(numbers_of(grad))  # the engine's own number, for whoever checks the page
     return record
 
 
-def _has_gradient(node) -> bool:
-    """A Tensor that needs no gradient has None; every Value has one (0 when nothing flowed to it)."""
-    return node.grad is not None
+def _mark_gradient_check(check, nodes: list, node_records: list, edges: list, precision: int) -> str:
+    """Add the check's numerical gradients to the nodes and edges, mark where they disagree, and return the verdict."""
+    for node, record in zip(nodes, node_records):
+        numerical = check.numerical.get(node)
+        if numerical is not None:
+            record["numerical"] = gradient_text(numerical, precision)
+        record["suspect"] = node in check.suspects
+    edge_checks = [check.edges.get((node, position)) for node in nodes for position in range(len(node.parents))]
+    wrong = 0
+    for record, gradients in zip(edges, edge_checks):
+        if gradients is None or gradients.numerical is None:
+            continue
+        record["numerical"] = gradient_text(gradients.numerical, precision)
+        record["wrong"] = gradients.wrong is not None
+        wrong += record["wrong"]
+    measured = sum(1 for gradients in edge_checks if gradients is not None and gradients.numerical is not None)
+    if not wrong:
+        return f"✓ backprop and the numerical gradient agree on all {measured} measured edges"
+    ops = " or ".join(sorted({node.op for node in check.suspects}))
+    return (f"✗ {wrong} of {measured} measured edges carry a wrong gradient back (orange)"
+            + (f"; they go into {ops}, outlined: look at its backward" if ops else ""))
 
 
 def _edge_record(node, position: int, index: dict, shares: dict, precision: int) -> dict:
@@ -235,7 +283,7 @@ def _node_size(record: dict) -> tuple[float, float]:
     return longest * CHARACTER_WIDTH + 2 * NODE_PADDING, 3 * LINE_HEIGHT + NODE_PADDING
 
 
-def _lay_out(nodes: list, groups: list, edges: list) -> None:
+def _lay_out(nodes: list, groups: list, edges: list, rank_gap: float) -> None:
     """Give every node (x, y: its centre, w, h) and group (x, y: its top left corner, w, h) a place, in points.
 
     Groups are laid out innermost first: a group's nodes and child groups (as boxes of
@@ -267,7 +315,7 @@ def _lay_out(nodes: list, groups: list, edges: list) -> None:
     places = {}  # container -> {item: its centre in the container's layout}
     for level in sorted(set(depth) | {-1}, reverse=True):
         containers = [-1] if level == -1 else [group["id"] for group in groups if depth[group["id"]] == level]
-        layouts = _graphviz_layouts([(members[c], links[c]) for c in containers], sizes)
+        layouts = _graphviz_layouts([(members[c], links[c]) for c in containers], sizes, rank_gap)
         for container, (width, height, centres) in zip(containers, layouts):
             places[container] = centres
             if container != -1:
@@ -299,11 +347,11 @@ def _group_chain(group: int, groups: list) -> list:
     return chain[::-1]
 
 
-def _graphviz_layouts(graphs: list, sizes: dict) -> list:
+def _graphviz_layouts(graphs: list, sizes: dict, rank_gap: float) -> list:
     """Lay out several small graphs (items, links) with one `dot` run; for each: width, height, {item: centre}."""
     source = []
     for items, links in graphs:
-        source.append("digraph { rankdir=LR; nodesep=0.25; ranksep=0.45; splines=false; "
+        source.append(f"digraph {{ rankdir=LR; nodesep=0.25; ranksep={rank_gap}; splines=false; "
                       "node [shape=box, fixedsize=true, label=\"\"];")
         source += [f"{kind}{number} [width={sizes[kind, number][0] / POINTS_PER_INCH:.3f}, "
                    f"height={sizes[kind, number][1] / POINTS_PER_INCH:.3f}];" for kind, number in items]
