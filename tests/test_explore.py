@@ -338,3 +338,18 @@ def test_a_right_op_passes_its_gradient_check_with_nothing_marked():
     explorer = viz.explore_gradcheck(lambda t: (Cube()(t) * 2).sum(), Tensor([0.5, -1.0, 2.0]))
     assert not any(edge.get("wrong") for edge in explorer.model["edges"])
     assert explorer.model["verdict"].startswith("✓ backprop and the numerical gradient agree on all")
+
+
+def test_a_value_used_twice_by_one_op_has_both_edges_and_both_shares(browser, tmp_path):
+    x = Value(3.0, name="x")
+    y = x * x
+    y.name = "y"
+    page = Page(browser, y, tmp_path)
+    page.press("End")
+    page.page.check("#show-local")
+    page.page.check("#show-shares")
+    assert page.page.locator("[data-edge]").count() == 2
+    assert page.page.locator(".edge-label.local").all_text_contents() == ["×3", "×3"]
+    assert page.page.locator(".edge-label.share").all_text_contents() == ["share 3", "share 3"]
+    assert page.shown_gradients()[page.nodes.index(x)] == "Σ 6"
+    page.check_clean()

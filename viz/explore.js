@@ -6,6 +6,7 @@
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
   const HISTOGRAM_BINS = 20;
+  const PARALLEL_EDGE_GAP = 24; // how far a second edge between the same two nodes bends away
   const LINE_CHARACTERS = 32; // as viz/explore.py sizes the boxes: longer lines end in "…"
   const cut = (text) => (text.length > LINE_CHARACTERS ? text.slice(0, LINE_CHARACTERS - 1) + "…" : text);
   const model = JSON.parse(document.getElementById("model").textContent);
@@ -68,7 +69,8 @@
     const a = box(from);
     const b = box(to);
     const middle = (a.right + b.left) / 2;
-    const path = `M${a.right},${a.y} C${middle},${a.y} ${middle},${b.y} ${b.left},${b.y}`;
+    const bend = from.bend || 0;
+    const path = `M${a.right},${a.y} C${middle},${a.y + bend} ${middle},${b.y + bend} ${b.left},${b.y}`;
     const current = currentNode();
     const carriesNews = state.step >= backwardStart && edge.to === current; // the newest gradient goes along these
     const wrong = edge.wrong && gradKnown(edge.to); // a gradient check's disagreement, once backward is there
@@ -84,7 +86,8 @@
       labels.push(["share", "share " + edge.share]);
     }
     labels.forEach(([kind, text], line) => {
-      element("text", { x: middle, y: (a.y + b.y) / 2 - 4 + line * 12, class: "edge-label " + kind }, g, text);
+      const y = (a.y + b.y) / 2 - 4 + line * 12 + bend;
+      element("text", { x: middle, y: y, class: "edge-label " + kind }, g, text);
     });
     g.addEventListener("click", () => select({ edge: index }));
     drawnEdges.set(index, { g, from, to });
@@ -151,13 +154,19 @@
       if (state.folded.has(group.id)) drawGroup(foldedLayer, group, true);
       else drawGroup(groupLayer, group, false);
     }
-    const drawn = new Set(); // edges between the same two boxes (a folded group's many inputs) drawn once
+    // Edges into or out of a folded group (its many inputs) are drawn once; a value used twice by one op
+    // (x * x) gets both of its edges, the second bent apart from the first.
+    const drawn = new Map(); // "from>to" -> how many edges drawn between them
     model.edges.forEach((edge, index) => {
       const from = itemOf(edge.from);
       const to = itemOf(edge.to);
       const key = `${from.kind}${from.id}>${to.kind}${to.id}`;
-      if ((from.kind === to.kind && from.id === to.id) || drawn.has(key)) return;
-      drawn.add(key);
+      const earlier = drawn.get(key) || 0;
+      if ((from.kind === to.kind && from.id === to.id) || (earlier && (from.kind === "group" || to.kind === "group"))) {
+        return;
+      }
+      drawn.set(key, earlier + 1);
+      from.bend = to.bend = earlier * PARALLEL_EDGE_GAP;
       drawEdge(edgeLayer, edge, index, from, to);
     });
     nodes.forEach((node, index) => {
