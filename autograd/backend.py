@@ -95,8 +95,9 @@ _COMPAT_NAMESPACES = {"cupy": "array_api_compat.cupy", "torch": "array_api_compa
 
 
 def library_of(array) -> str:
-    """The library an array comes from, by its type's module: "numpy", "cupy", "torch", "dask", ..."""
-    return type(array).__module__.split(".")[0]
+    """The library an array comes from, by its type's module: "numpy", "cupy", "torch", "dask", ...
+    (NumPy's subclasses too: a tensor's `.data` is a `TensorArray`, defined in autograd)."""
+    return "numpy" if isinstance(array, np.ndarray) else type(array).__module__.split(".")[0]
 
 
 def is_other_library_array(x) -> bool:
@@ -166,8 +167,7 @@ def describe(array) -> str:
     """Where an array lives, for error messages: "numpy array on cpu", "cupy array on <CUDA Device 0>"."""
     if hasattr(array, "_record"):
         return f"Tensor over {describe(array.data)}"
-    library = type(array).__module__.split(".")[0]
-    return f"{library} array on {device_of(array)}"
+    return f"{library_of(array)} array on {device_of(array)}"
 
 
 def to_numpy(array) -> np.ndarray:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from strategies import DOMAINS, assert_tensor_grads_match_numerical, distinct_arrays, matmul_operands, reduction_axes
 
-from autograd import BackwardError, ShapeError, Tensor, concatenate, stack, where
+from autograd import BackwardError, ShapeError, Tensor, backend, concatenate, stack, where
 from autograd.ops import Mul, ScatterAdd
 from autograd.testing import arrays as float_arrays
 from autograd.testing import broadcastable_shapes, shapes, tensor_program_inputs
@@ -512,6 +512,7 @@ def test_data_keeps_reading_as_the_tensors_own_array():
     p = Tensor(np.array([1.0, 2.0], dtype=np.float32))
     assert p.data is p.data and repr(p.data) == "array([1., 2.], dtype=float32)"
     assert type(p.data + 1) is np.ndarray and type(p.data.sum()) is np.float32  # arithmetic gives plain NumPy
+    assert backend.library_of(p.data) == "numpy" and backend.describe(p) == "Tensor over numpy array on cpu"
     with pytest.raises(ValueError, match="read-only"):
         p.data[0] = 5.0  # writing into the array itself stays refused
     copy = np.array(p.data)
