@@ -77,9 +77,9 @@ def _sigmoid(x: float) -> float:
 
 _new_node = object.__new__
 _recording = _grad_enabled.get  # bound once: one attribute lookup fewer per node
-# The module call whose forward is running: (module, the call around it) or None; set by nn.Module.__call__.
-# Each graph node made meanwhile keeps it as `made_in`, so viz.explore can fold the graph by module. A plain
-# global, not a ContextVar: reading it is the only cost an op pays, and it must stay negligible.
+# The module call whose forward is running: (a weak reference to the module, the call around it) or None;
+# set by nn.Module.__call__. Each graph node made meanwhile keeps it as `made_in`, so viz.explore can fold
+# the graph by module. A plain global, not a ContextVar: reading it is the only cost an op pays.
 module_call = None
 
 

@@ -18,6 +18,7 @@ parameter and buffer there; a state dict and a saved file always hold host NumPy
 from __future__ import annotations
 
 import os
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -82,7 +83,9 @@ class Module:
         if not self._parameters_named:
             self.name_parameters()
         outer = value_module.module_call
-        value_module.module_call = (self, outer)  # one tuple per call: the nodes it makes say which call made them
+        # One tuple per call: the nodes it makes say which call made them. A weak reference, so that a module
+        # keeping its own output (self.last = y) makes no reference cycle: graphs stay freed by reference counting.
+        value_module.module_call = (weakref.ref(self), outer)
         try:
             return self.forward(*args, **kwargs)
         finally:

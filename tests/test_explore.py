@@ -4,11 +4,13 @@ The browser tests drive Debian's chromium-headless-shell (or chromium) with Play
 makes is routed, and anything but the page's own file or a data: URL fails the test. Without the browser or
 Playwright they skip with the reason here, and fail in CI (CI=true), as the PyTorch oracle does.
 """
+import gc
 import html
 import json
 import os
 import re
 import shutil
+import weakref
 
 import numpy as np
 import pytest
@@ -50,7 +52,27 @@ def test_nodes_made_inside_a_forward_keep_the_module_call_and_others_keep_none()
     assert {node.name for node in outside} >= {"x", "loss", "layers.0.W", "layers.1.b"}
     affine = loss.parents[0].parents[0]  # loss = sum(y ** 2); y is the second layer's affine map
     module, outer = affine.made_in
-    assert module is second and outer[0] is model and outer[1] is None
+    assert module() is second and outer[0]() is model and outer[1] is None
+
+
+def test_a_module_that_keeps_its_output_makes_no_reference_cycle():
+    class Remembering(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(2, 2, seed=0)
+
+        def forward(self, x):
+            self.last = self.layer(x)  # the output refers to its module call, the module to the output
+            return self.last
+
+    model = Remembering()
+    output = model(Tensor(np.ones((1, 2))))
+    watchers = [weakref.ref(model), weakref.ref(output)]
+    gc.disable()  # freed by reference counting alone, as every graph is
+    try:
+        del model, output
+        assert [watcher() for watcher in watchers] == [None, None]
+    finally:
+        gc.enable()
 
 
 def test_a_failing_forward_leaves_no_module_call_running():

@@ -143,7 +143,8 @@ def _explorer(root, gradient, shares: dict, precision: int, fold_above: int, tit
 def _module_groups(nodes) -> tuple[list, list]:
     """One group per module call that made some of `nodes` (and the calls around it), and each node's group (-1: none).
 
-    A call is the `(module, outer call)` tuple that `nn.Module.__call__` made, kept by each node as `made_in`.
+    A call is the `(weak reference to the module, outer call)` tuple that `nn.Module.__call__` made, kept by
+    each node as `made_in`.
     """
     groups, group_of_call = [], {}
 
@@ -153,16 +154,16 @@ def _module_groups(nodes) -> tuple[list, list]:
         if id(call) not in group_of_call:  # the call tuples live as long as the nodes that keep them
             parent = group_index(call[1])
             group_of_call[id(call)] = len(groups)
-            groups.append({"id": len(groups), "parent": parent, "module": call[0]})
+            groups.append({"id": len(groups), "parent": parent, "module": call[0]()})  # None once deleted
         return group_of_call[id(call)]
 
     node_groups = [group_index(getattr(node, "made_in", None)) for node in nodes]
     paths = {}  # id(module) -> its dotted path in the outermost module that ran
     for group in groups:
-        if group["parent"] == -1:
+        if group["parent"] == -1 and group["module"] is not None:
             paths.update((id(module), path) for path, module in group["module"].named_modules())
     for group in groups:
-        kind = type(group["module"]).__name__
+        kind = type(group["module"]).__name__ if group["module"] is not None else "a deleted module"
         path = paths.get(id(group["module"]), "")
         group["title"] = f"{path} · {kind}" if path else kind
     return groups, node_groups
@@ -183,6 +184,8 @@ def _place_parameters_in_their_modules(nodes, index, node_groups, groups) -> Non
         group = next(iter(uses))
         while group != -1:
             module = groups[group]["module"]
+            if module is None:
+                break
             if id(module) not in owned:
                 owned[id(module)] = {id(parameter) for parameter in module.parameters()}
             if id(node) in owned[id(module)]:
