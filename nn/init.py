@@ -22,6 +22,8 @@ import functools
 
 import numpy as np
 
+from .settings import SettingError, real_number
+
 _global_generator = np.random.default_rng()
 
 
@@ -76,10 +78,10 @@ def get(init):
     if callable(init):
         return init
     if isinstance(init, (int, float)) and not isinstance(init, bool):
-        return functools.partial(normal, std=float(init))
+        return functools.partial(normal, std=real_number(init, "init (a standard deviation)", 0.0, low_open=True))
     if isinstance(init, str) and init.lower() in INITIALISERS:
         return INITIALISERS[init.lower()]
-    raise ValueError(
-        f"unknown initialiser {init!r}; use one of {sorted(INITIALISERS)}, a standard deviation "
+    raise SettingError(
+        f"unknown initialiser {init!r}: init must be one of {sorted(INITIALISERS)}, a standard deviation "
         "(e.g. 0.01) or a function (shape, rng) -> array"
     )

@@ -16,7 +16,7 @@ from autograd import ShapeError, Tensor, as_tensor
 from . import functional as F
 from . import init as initialisers
 from .module import Module
-from .settings import pair_of_whole_numbers, real_number, whole_number
+from .settings import SettingError, floating_dtype, pair_of_whole_numbers, real_number, whole_number
 from .training import KerasStyleTraining
 
 
@@ -90,6 +90,7 @@ class PReLU(Activation):
     """Leaky ReLU with a learnt slope: one shared slope, or one per channel (num_parameters, axis 1)."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
+        dtype = floating_dtype(dtype, type(self).__name__)
         num_parameters = whole_number(num_parameters, "num_parameters", owner="PReLU")
         init = real_number(init, "init", owner="PReLU")
         self.weight = Tensor(np.full(num_parameters, init, dtype=dtype), requires_grad=True, name="slope")
@@ -179,7 +180,8 @@ def activation_module(activation) -> Module | None:
         return activation
     if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
         return ACTIVATIONS[activation.lower()]()
-    raise ValueError(f"unknown activation {activation!r}; use a Module or one of {sorted(ACTIVATIONS)}")
+    raise SettingError(f"unknown activation {activation!r}: activation must be a Module or one of "
+                       f"{sorted(ACTIVATIONS)}")
 
 
 # ---- layers with weights ------------------------------------------------------
@@ -194,6 +196,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, init="xavier", bias: bool = True,
                  activation=None, dtype=np.float64, seed=None, name: str | None = None):
+        dtype = floating_dtype(dtype, type(self).__name__)
         self.in_features = whole_number(in_features, "in_features", owner="Linear")
         self.out_features = whole_number(out_features, "out_features", owner="Linear")
         rng = initialisers.generator(seed)
@@ -230,6 +233,7 @@ class Maxout(Module):
 
     def __init__(self, in_features: int, out_features: int, pieces: int = 2, init="xavier",
                  dtype=np.float64, seed=None, name: str | None = None):
+        dtype = floating_dtype(dtype, type(self).__name__)
         self.in_features = whole_number(in_features, "in_features", owner="Maxout")
         self.out_features = whole_number(out_features, "out_features", owner="Maxout")
         self.pieces = whole_number(pieces, "pieces", owner="Maxout")
@@ -280,6 +284,7 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  init="he", dtype=np.float64, seed=None, name: str | None = None, input_shape=None):
+        dtype = floating_dtype(dtype, type(self).__name__)
         self.in_channels, self.out_channels = _channels(self, in_channels, out_channels)
         self.kernel_size, self.stride, self.padding = _window(self, kernel_size, stride, padding)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
@@ -303,6 +308,7 @@ class ConvTranspose2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  init="he", dtype=np.float64, seed=None, name: str | None = None):
+        dtype = floating_dtype(dtype, type(self).__name__)
         self.in_channels, self.out_channels = _channels(self, in_channels, out_channels)
         self.kernel_size, self.stride, self.padding = _window(self, kernel_size, stride, padding)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
@@ -393,6 +399,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, momentum: float | None = 0.1, eps: float = 1e-5, dtype=np.float64,
                  name: str | None = None):
+        dtype = floating_dtype(dtype, type(self).__name__)
         owner = type(self).__name__
         self.num_features = whole_number(num_features, "num_features", owner=owner)
         self.momentum = None if momentum is None else real_number(momentum, "momentum (or None)", 0.0, 1.0,

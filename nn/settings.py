@@ -49,6 +49,17 @@ def pair_of_whole_numbers(value, setting: str, smallest: int = 1, owner: str = "
     return size, size
 
 
+def floating_dtype(dtype, owner: str = ""):
+    """`dtype` as a NumPy floating dtype (float16, float32, float64): the dtype of a layer's weights."""
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        kind = None
+    if kind != "f":
+        raise _refuse(owner, "dtype", "a floating dtype (np.float32 or np.float64)", dtype)
+    return np.dtype(dtype).type
+
+
 def real_number(value, setting: str, low: float = -math.inf, high: float = math.inf, low_open: bool = False,
                 high_open: bool = False, owner: str = "") -> float:
     """`value` as a float in the interval from `low` to `high` (an open end excludes its bound); nan is refused."""

@@ -74,6 +74,8 @@ SIZE = [2.5, 0, -1]  # a count of features, channels, units: wrong type, zero, n
 KERNEL = [1.5, 0, -2, 99]  # 99: larger than any input here
 STRIDE = [1.5, 0, -1]  # any stride >= 1 is allowed (it just skips pixels)
 PROBABILITY = ["0.5", -0.1, 1.5]  # zero is allowed (no dropout, momentum 0 keeps the statistics)
+DTYPE = [np.int64, "bogus"]  # weights are floating
+INIT = [-0.1, 0.0, "bogus"]  # a standard deviation must be positive, a name one of nn.init's
 
 
 def _batch_norm(torch, x, params, buffers, training, momentum=0.1, eps=1e-5):
@@ -103,20 +105,21 @@ def _sequential(torch, x, params, buffers, training):
 SPECS = [
     Spec("Linear", _with(nn.Linear, in_features=3, out_features=2), DENSE,
          lambda torch, x, params, buffers, training: x @ params[0] + params[1],
-         {"in_features": SIZE + [99], "out_features": SIZE}),
+         {"in_features": SIZE + [99], "out_features": SIZE, "dtype": DTYPE, "init": INIT,
+          "activation": ["bogus", 1]}),
     Spec("Maxout", _with(nn.Maxout, in_features=3, out_features=2, pieces=3), DENSE,
          lambda torch, x, params, buffers, training: torch_maxout(torch, x, *params),
-         {"in_features": SIZE + [99], "out_features": SIZE, "pieces": SIZE}),
+         {"in_features": SIZE + [99], "out_features": SIZE, "pieces": SIZE, "dtype": DTYPE, "init": INIT}),
     Spec("Flatten", nn.Flatten, IMAGES, _function(lambda torch, x: torch.flatten(x, 1))),
     Spec("Conv2d", _with(nn.Conv2d, in_channels=3, out_channels=4, kernel_size=3, padding=1), IMAGES,
          lambda torch, x, params, buffers, training: _F(torch).conv2d(x, *params, padding=1),
          {"in_channels": SIZE + [99], "out_channels": SIZE, "kernel_size": KERNEL, "stride": STRIDE,
-          "padding": [1.5, -1]}),
+          "padding": [1.5, -1], "dtype": DTYPE, "init": INIT}),
     Spec("ConvTranspose2d", _with(nn.ConvTranspose2d, in_channels=3, out_channels=2, kernel_size=3, stride=2,
                                   padding=1), IMAGES,
          lambda torch, x, params, buffers, training: _F(torch).conv_transpose2d(x, *params, stride=2, padding=1),
          {"in_channels": SIZE + [99], "out_channels": SIZE, "kernel_size": KERNEL[:3], "stride": STRIDE,
-          "padding": [1.5, -1, 99]}),  # padding 99 would crop the whole output
+          "padding": [1.5, -1, 99], "dtype": DTYPE, "init": INIT}),  # padding 99 would crop the whole output
     Spec("MaxPool2d", _with(nn.MaxPool2d, kernel_size=2), IMAGES,
          _function(lambda torch, x: _F(torch).max_pool2d(x, 2)),
          {"kernel_size": KERNEL, "stride": STRIDE, "padding": [1.5, -1, 2]}),  # 2: more than half the kernel
@@ -127,14 +130,14 @@ SPECS = [
          lambda torch, x, params, buffers, training: dropout_reference(torch, x) if training else x,
          {"p": PROBABILITY}),
     Spec("BatchNorm1d", _with(nn.BatchNorm1d, num_features=3), DENSE, _batch_norm,
-         {"num_features": SIZE + [99], "momentum": PROBABILITY, "eps": ["1e-5", 0.0, -1e-5]}),
+         {"num_features": SIZE + [99], "momentum": PROBABILITY, "eps": ["1e-5", 0.0, -1e-5], "dtype": DTYPE}),
     Spec("BatchNorm1d", _with(nn.BatchNorm1d, num_features=3, momentum=None), DENSE, _cumulative_batch_norm,
          variant="cumulative"),
     Spec("BatchNorm2d", _with(nn.BatchNorm2d, num_features=3), IMAGES, _batch_norm,
-         {"num_features": SIZE + [99], "momentum": PROBABILITY, "eps": ["1e-5", 0.0, -1e-5]}),
+         {"num_features": SIZE + [99], "momentum": PROBABILITY, "eps": ["1e-5", 0.0, -1e-5], "dtype": DTYPE}),
     Spec("PReLU", _with(nn.PReLU, num_parameters=3), DENSE,
          lambda torch, x, params, buffers, training: _F(torch).prelu(x, params[0]),
-         {"num_parameters": SIZE + [99], "init": ["0.25"]}),
+         {"num_parameters": SIZE + [99], "init": ["0.25"], "dtype": DTYPE}),
     Spec("Sequential", lambda: nn.Sequential(nn.Linear(3, 4, seed=0), nn.BatchNorm1d(4), nn.ReLU(),
                                              nn.Dropout(0.5, seed=0), nn.Linear(4, 2, seed=1)), DENSE, _sequential),
     _activation("Identity", lambda torch, x: x),
@@ -364,7 +367,7 @@ def test_a_bad_constructor_argument_gets_a_named_error(spec, setting, value):
 def test_the_bad_arguments_cover_every_setting_of_the_modules_with_settings():
     """Each spec's module's constructor arguments that are settings (not dtype, seed, name, init, bias, ...)
     are tried: a setting added to a module later fails here until the spec tries it."""
-    not_settings = {"self", "dtype", "seed", "name", "init", "bias", "activation", "input_shape"}
+    not_settings = {"self", "seed", "name", "bias", "input_shape"}  # seeds and names: NumPy's and free
     for spec in SPECS:
         cls = getattr(nn, spec.name)
         if spec.variant or cls is nn.Sequential:
