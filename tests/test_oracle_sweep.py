@@ -663,7 +663,7 @@ NOT_DIFFERENTIABLE = {
     "autograd.gradgradcheck": "a checker that returns True or raises",
     "autograd.ShapeError": "an exception class", "autograd.BackwardError": "an exception class",
     "autograd.GradcheckError": "an exception class", "autograd.AnomalyError": "an exception class",
-    "autograd.DeviceError": "an exception class",
+    "autograd.DeviceError": "an exception class", "autograd.MixedNodeError": "an exception class",
     "F.accuracy": "a count of correct argmaxes (a float, no gradient)",
     "nn.Module": "the abstract base of modules",
     "nn.Perceptron": "a step-function perceptron returning 0 or 1: non-differentiable by design",
