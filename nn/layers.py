@@ -328,6 +328,7 @@ class ConvTranspose2d(Module):
 
 
 def _channels(layer: Module, in_channels, out_channels) -> tuple:
+    """A convolution's (in_channels, out_channels), checked."""
     owner = type(layer).__name__
     return (whole_number(in_channels, "in_channels", owner=owner),
             whole_number(out_channels, "out_channels", owner=owner))
@@ -399,8 +400,8 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, momentum: float | None = 0.1, eps: float = 1e-5, dtype=np.float64,
                  name: str | None = None):
-        dtype = floating_dtype(dtype, type(self).__name__)
         owner = type(self).__name__
+        dtype = floating_dtype(dtype, owner)
         self.num_features = whole_number(num_features, "num_features", owner=owner)
         self.momentum = None if momentum is None else real_number(momentum, "momentum (or None)", 0.0, 1.0,
                                                                   owner=owner)
