@@ -289,13 +289,16 @@ def test_an_empty_batch_gives_what_pytorch_gives(spec, training, torch):
     assert y.shape[0] == 0
 
 
-def test_float32_stays_float32_and_matches_pytorch(spec, torch):
-    module, x = _in_dtype(spec.build(), np.float32), _input(spec, dtype=np.float32)
-    y, grads = _run_ours(module, x, True, _upstream(spec, x))
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_float32_stays_float32_and_matches_pytorch(spec, training, torch):
+    def build():  # fresh in training, so that dropout's first mask is the one PyTorch is given
+        return _in_dtype(spec.build() if training else _warmed(spec), np.float32)
+    module, x = build(), _input(spec, dtype=np.float32)
+    y, grads = _run_ours(module, x, training, _upstream(spec, x))
     assert y.dtype == np.float32, f"{spec.id}: output {y.dtype}"
     assert all(to_numpy(numbers_of(g)).dtype == np.float32 for g in grads if g is not None), spec.id
     assert all(b.dtype == np.float32 for _, b in module.named_buffers()), f"{spec.id}: a buffer changed dtype"
-    _compare(torch, spec, _in_dtype(spec.build(), np.float32), x, True, FLOAT32)
+    _compare(torch, spec, build(), x, training, FLOAT32)
 
 
 def _trained_and_frozen(spec):
