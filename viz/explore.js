@@ -47,6 +47,40 @@
     return group === -1 ? { kind: "node", id: node } : { kind: "group", id: group };
   };
 
+  // ---- placing ------------------------------------------------------------------------------------
+  // viz/explore.py laid out each container (a group, or -1: the page) twice: `at` with its child groups open,
+  // `atFolded` with all of them folded into small boxes. A container is placed by the second while all its
+  // child groups are folded, so a folded graph is as small as its boxes; otherwise by the first.
+  const GROUP_PADDING = 10;
+  const GROUP_TITLE_HEIGHT = 16;
+  const childGroups = new Map([[-1, []]]);
+  const nodesIn = new Map([[-1, []]]);
+  groups.forEach((group) => { childGroups.set(group.id, []); nodesIn.set(group.id, []); });
+  groups.forEach((group) => childGroups.get(group.parent).push(group.id));
+  nodes.forEach((node, index) => nodesIn.get(node.group).push(index));
+
+  function place(container, left, top, bounds) {
+    const allFolded = childGroups.get(container).every((id) => state.folded.has(id));
+    const at = (item) => (allFolded ? item.atFolded : item.at);
+    for (const index of nodesIn.get(container)) {
+      const node = nodes[index];
+      node.x = left + at(node)[0];
+      node.y = top + at(node)[1];
+      bounds.right = Math.max(bounds.right, node.x + node.w / 2);
+      bounds.bottom = Math.max(bounds.bottom, node.y + node.h / 2);
+    }
+    for (const id of childGroups.get(container)) {
+      const group = groups[id];
+      const folded = state.folded.has(id);
+      const inner = !folded && childGroups.get(id).every((child) => state.folded.has(child));
+      const [w, h] = folded ? [group.fw, group.fh] : inner ? [group.iw, group.ih] : [group.w, group.h];
+      group.box = { x: left + at(group)[0] - w / 2, y: top + at(group)[1] - h / 2, w, h };
+      bounds.right = Math.max(bounds.right, group.box.x + w);
+      bounds.bottom = Math.max(bounds.bottom, group.box.y + h);
+      if (!folded) place(id, group.box.x + GROUP_PADDING, group.box.y + GROUP_PADDING + GROUP_TITLE_HEIGHT, bounds);
+    }
+  }
+
   // ---- drawing -------------------------------------------------------------------------------------
   function element(name, attributes, parent, text) {
     const created = document.createElementNS(SVG, name);
@@ -61,8 +95,8 @@
       const node = nodes[item.id];
       return { left: node.x - node.w / 2, right: node.x + node.w / 2, y: node.y };
     }
-    const group = groups[item.id];
-    return { left: group.x, right: group.x + group.w, y: group.y + group.h / 2 };
+    const box = groups[item.id].box;
+    return { left: box.x, right: box.x + box.w, y: box.y + box.h / 2 };
   }
 
   function drawEdge(layer, edge, index, from, to) {
@@ -119,8 +153,9 @@
     const current = foldedAround(nodes[currentNode()].group) === group.id;
     const g = element("g", { class: "group" + (folded ? " folded" : "") + (current ? " current" : ""),
                              "data-group": group.id }, layer);
-    element("rect", { x: group.x, y: group.y, width: group.w, height: group.h, rx: 6 }, g);
-    element("text", { x: group.x + 6, y: group.y + 12, class: "group-title" }, g,
+    const box = group.box;
+    element("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 6 }, g);
+    element("text", { x: box.x + 6, y: box.y + 12, class: "group-title" }, g,
             (folded ? "▸ " : "▾ ") + group.title);
     g.addEventListener("click", (event) => {
       if (!folded && event.target.tagName !== "text") return; // an open group toggles from its title only
@@ -139,8 +174,10 @@
     svg.textContent = "";
     drawnNodes.clear();
     drawnEdges.clear();
-    const width = Math.max(...nodes.map((node) => node.x + node.w / 2), ...groups.map((g) => g.x + g.w)) + 10;
-    const height = Math.max(...nodes.map((node) => node.y + node.h / 2), ...groups.map((g) => g.y + g.h)) + 10;
+    const bounds = { right: 0, bottom: 0 };
+    place(-1, 0, 0, bounds);
+    const width = bounds.right + 10;
+    const height = bounds.bottom + 10;
     svg.setAttribute("viewBox", `-5 -5 ${width} ${height}`);
     svg.setAttribute("width", width * state.zoom);
     svg.setAttribute("height", height * state.zoom);

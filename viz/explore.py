@@ -287,10 +287,13 @@ def _node_size(record: dict) -> tuple[float, float]:
 
 
 def _lay_out(nodes: list, groups: list, edges: list, rank_gap: float) -> None:
-    """Give every node (x, y: its centre, w, h) and group (x, y: its top left corner, w, h) a place, in points.
+    """Give every node and group its size (w, h) and its centre in its container's two layouts, in points:
+    `at` with the child groups open, `atFolded` with all of them folded (a small box each).
 
     Groups are laid out innermost first: a group's nodes and child groups (as boxes of
     their size) in one Graphviz layout, then the group is a box in its parent's layout.
+    The page (explore.js) places each container's items by the first layout while one of its
+    child groups is open, else by the second, so a folded graph is as small as its boxes.
     """
     depth = []
     for group in groups:  # a parent always comes before its children
@@ -315,16 +318,33 @@ def _lay_out(nodes: list, groups: list, edges: list, rank_gap: float) -> None:
     for container, pairs in links.items():
         links[container] = _fewer_fan_out_links(pairs)
     sizes = {("n", position): _node_size(record) for position, record in enumerate(nodes)}
-    places = {}  # container -> {item: its centre in the container's layout}
+    folded_sizes = dict(sizes)
+    for group in groups:
+        folded_sizes["g", group["id"]] = (max(len(group["title"]) + 2, 12) * CHARACTER_WIDTH + 2 * NODE_PADDING,
+                                          GROUP_TITLE_HEIGHT + 2 * GROUP_PADDING)
+        group.update(fw=round(folded_sizes["g", group["id"]][0], 1), fh=round(folded_sizes["g", group["id"]][1], 1))
     for level in sorted(set(depth) | {-1}, reverse=True):
         containers = [-1] if level == -1 else [group["id"] for group in groups if depth[group["id"]] == level]
-        layouts = _graphviz_layouts([(members[c], links[c]) for c in containers], sizes, rank_gap)
-        for container, (width, height, centres) in zip(containers, layouts):
-            places[container] = centres
-            if container != -1:
-                sizes[("g", container)] = (width + 2 * GROUP_PADDING,
-                                           height + 2 * GROUP_PADDING + GROUP_TITLE_HEIGHT)
-    _place(-1, (0.0, 0.0), places, sizes, nodes, groups)
+        # A container without child groups looks the same folded or not: one layout serves both.
+        jobs = [(c, chosen) for c in containers
+                for chosen in ((sizes, folded_sizes) if any(kind == "g" for kind, _ in members[c]) else (sizes,))]
+        layouts = dict(zip(((c, id(chosen)) for c, chosen in jobs),
+                           _graphviz_layouts([(members[c], links[c], chosen) for c, chosen in jobs], rank_gap)))
+        for container in containers:
+            width, height, open_centres = layouts[container, id(sizes)]
+            inner_width, inner_height, folded_centres = layouts.get((container, id(folded_sizes)),
+                                                                    layouts[container, id(sizes)])
+            if container != -1:  # its size open, and open with its child groups folded (iw, ih)
+                sizes["g", container] = (width + 2 * GROUP_PADDING, height + 2 * GROUP_PADDING + GROUP_TITLE_HEIGHT)
+                groups[container].update(iw=round(inner_width + 2 * GROUP_PADDING, 1),
+                                         ih=round(inner_height + 2 * GROUP_PADDING + GROUP_TITLE_HEIGHT, 1))
+            for item, centre in open_centres.items():
+                record = nodes[item[1]] if item[0] == "n" else groups[item[1]]
+                record.update(at=[round(centre[0], 1), round(centre[1], 1)],
+                              atFolded=[round(folded_centres[item][0], 1), round(folded_centres[item][1], 1)])
+    for kind, number in sizes:
+        record = nodes[number] if kind == "n" else groups[number]
+        record.update(w=round(sizes[kind, number][0], 1), h=round(sizes[kind, number][1], 1))
 
 
 def _fewer_fan_out_links(pairs: set) -> list:
@@ -350,10 +370,12 @@ def _group_chain(group: int, groups: list) -> list:
     return chain[::-1]
 
 
-def _graphviz_layouts(graphs: list, sizes: dict, rank_gap: float) -> list:
-    """Lay out several small graphs (items, links) with one `dot` run; for each: width, height, {item: centre}."""
+def _graphviz_layouts(graphs: list, rank_gap: float) -> list:
+    """Lay out several small graphs (items, links, sizes) with one `dot` run.
+
+    Returns for each: width, height, {item: centre}."""
     source = []
-    for items, links in graphs:
+    for items, links, sizes in graphs:
         source.append(f"digraph {{ rankdir=LR; nodesep=0.25; ranksep={rank_gap}; splines=false; "
                       "node [shape=box, fixedsize=true, label=\"\"];")
         source += [f"{kind}{number} [width={sizes[kind, number][0] / POINTS_PER_INCH:.3f}, "
@@ -373,20 +395,6 @@ def _graphviz_layouts(graphs: list, sizes: dict, rank_gap: float) -> list:
                 centres[item] = (float(fields[2]) * POINTS_PER_INCH, height - float(fields[3]) * POINTS_PER_INCH)
         layouts.append((width, height, centres))
     return layouts
-
-
-def _place(container: int, corner: tuple, places: dict, sizes: dict, nodes: list, groups: list) -> None:
-    """Turn the container's layout (relative to `corner`, its content's top left) into page positions."""
-    for (kind, number), (x, y) in places[container].items():
-        width, height = sizes[kind, number]
-        if kind == "n":
-            nodes[number].update(x=round(corner[0] + x, 1), y=round(corner[1] + y, 1), w=round(width, 1),
-                                 h=round(height, 1))
-        else:
-            left, top = corner[0] + x - width / 2, corner[1] + y - height / 2
-            groups[number].update(x=round(left, 1), y=round(top, 1), w=round(width, 1), h=round(height, 1))
-            _place(number, (left + GROUP_PADDING, top + GROUP_PADDING + GROUP_TITLE_HEIGHT), places, sizes,
-                   nodes, groups)
 
 
 def _asset(name: str) -> str:
