@@ -270,8 +270,12 @@ def test_a_folded_module_is_one_box_and_a_click_unfolds_it(browser, tmp_path):
     page.page.click("#unfold-all")
     assert page.page.locator("[data-node]").count() == len(page.nodes)
     assert page.page.locator(".group.folded").count() == 0
+    unfolded_width = float(page.page.get_attribute("#graph", "width"))
     page.page.click("#fold-all")
     assert page.page.locator("[data-node]").count() == drawn
+    # Folded, the Sequential is a small box, laid out as one: not a box as large as its open contents.
+    box = float(page.page.get_attribute(".group.folded rect", "width"))
+    assert box < 200 and float(page.page.get_attribute("#graph", "width")) < unfolded_width - 2 * box
     page.check_clean()
 
 
