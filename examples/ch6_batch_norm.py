@@ -20,6 +20,7 @@ from picture_files import add_out_argument
 
 import nn
 import viz
+from viz.labels import counted
 
 SCALES = (1.0, 0.1, 0.01)
 
@@ -44,7 +45,8 @@ def main(argv=None) -> dict:
                            seed=args.seed + 1, test=(x_test, t_test))
             label = f"std {scale:g}, " + ("batch norm" if batch_norm else "no batch norm")
             accuracy[label] = record["train_accuracy"]
-            print(f"{label:<28} training accuracy after {args.epochs} epochs {record['train_accuracy'][-1]:.3f} "
+            print(f"{label:<28} training accuracy after {counted(args.epochs, 'epoch')} "
+                  f"{record['train_accuracy'][-1]:.3f} "
                   f"(test {record['test_accuracy'][-1]:.3f})")
     path = Path(args.out) / "batch_norm.png"
     viz.plot_curves(accuracy, path, xlabel="epoch", ylabel="training accuracy", title="batch normalization")

@@ -19,6 +19,7 @@ from picture_files import add_out_argument
 
 import nn
 import viz
+from viz.labels import counted
 
 WEIGHT_DECAY = 0.1
 DROPOUT = 0.2
@@ -45,7 +46,7 @@ def main(argv=None) -> dict:
         figures[name] = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
                          "gap": train_accuracy - test_accuracy}
         curves[f"{name}, training"], curves[f"{name}, test"] = record["train_accuracy"], record["test_accuracy"]
-        print(f"{name:<12} after {args.epochs} epochs: training accuracy {train_accuracy:.3f}, "
+        print(f"{name:<12} after {counted(args.epochs, 'epoch')}: training accuracy {train_accuracy:.3f}, "
               f"test accuracy {test_accuracy:.3f}, gap {train_accuracy - test_accuracy:.3f}")
     path = Path(args.out) / "regularization.png"
     viz.plot_curves(curves, path, xlabel="epoch", ylabel="accuracy", title=f"{args.train_size} training images")

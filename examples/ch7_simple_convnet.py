@@ -26,6 +26,7 @@ from picture_files import add_out_argument
 
 import nn
 import viz
+from viz.labels import counted
 
 
 def neighbour_correlation(filters: np.ndarray) -> float:
@@ -62,7 +63,7 @@ def main(argv=None) -> dict:
                                          "after": neighbour_correlation(conv.W.data)}}
     for epoch, (train_acc, test_acc) in enumerate(zip(record["train_accuracy"], record["test_accuracy"]), start=1):
         print(f"epoch {epoch:>2}: training accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}")
-    print(f"test accuracy {figures['test_accuracy']:.4f} on {len(x_test)} images after {args.epochs} epochs "
+    print(f"test accuracy {figures['test_accuracy']:.4f} on {len(x_test)} images after {counted(args.epochs, 'epoch')} "
           f"({seconds:.0f} s)")
     correlation = figures["neighbour_correlation"]
     print(f"neighbouring filter weights correlate {correlation['before']:.2f} before training, "

@@ -17,6 +17,7 @@ from book_training import accuracy, load_split, train
 from example_data import add_data_argument
 
 import nn
+from viz.labels import counted
 
 
 def main(argv=None) -> dict:
@@ -40,7 +41,8 @@ def main(argv=None) -> dict:
     print(f"DeepConvNet: {figures['parameters']:,} parameters")
     for epoch, test_acc in enumerate(record["test_accuracy"], start=1):
         print(f"epoch {epoch}: test accuracy {test_acc:.4f}")
-    print(f"test accuracy {figures['test_accuracy']:.4f} on {len(x_test)} images after {args.epochs} epochs on "
+    print(f"test accuracy {figures['test_accuracy']:.4f} on {len(x_test)} images after "
+          f"{counted(args.epochs, 'epoch')} on "
           f"{args.train_size} images ({seconds:.0f} s)")
     return figures
 

@@ -7,6 +7,7 @@ the final training and validation accuracy.
 import argparse
 
 import nn
+from viz.labels import counted
 
 
 def main(argv=None) -> dict:
@@ -28,7 +29,7 @@ def main(argv=None) -> dict:
                         validation_data=(x_valid, t_valid), verbose=0 if args.quiet else 1, seed=args.seed)
     accuracy = history.history["accuracy"][-1]
     val_accuracy = history.history["val_accuracy"][-1]
-    print(f"moons, 2-16-16-2 network, {args.epochs} epochs: training accuracy {accuracy:.3f}, "
+    print(f"moons, 2-16-16-2 network, {counted(args.epochs, 'epoch')}: training accuracy {accuracy:.3f}, "
           f"validation accuracy {val_accuracy:.3f}")
     return {"history": history, "accuracy": accuracy, "val_accuracy": val_accuracy}
 

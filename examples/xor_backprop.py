@@ -15,6 +15,7 @@ import numpy as np
 
 import nn
 from nn import functional as F
+from viz.labels import counted
 
 unit_uniform = functools.partial(nn.init.uniform, low=0.0, high=1.0)  # np.random.uniform's default range
 
@@ -75,7 +76,7 @@ def main(argv=None) -> dict:
     print("Input is\n", nn.data.xor()[0].astype(int))
     print("expected output is\n", nn.data.xor()[1].astype(int))
     print("actual output is\n", outputs.reshape(-1, 1))
-    print(f"error: {errors[0]:.4f} at the start, {errors[-1]:.6f} after {args.epochs} epochs")
+    print(f"error: {errors[0]:.4f} at the start, {errors[-1]:.6f} after {counted(args.epochs, 'epoch')}")
     print("error curve written to", ", ".join(str(f) for f in files))
     return {"outputs": outputs.tolist(), "errors": errors, "files": files, "network": network}
 

@@ -109,3 +109,10 @@ def test_train_small_example():
     figures = train_small.main(["--quiet"])
     assert figures["accuracy"] > 0.97 and figures["val_accuracy"] > 0.97
     assert figures["history"].history["loss"][-1] < figures["history"].history["loss"][0]
+
+
+def test_one_epoch_reads_as_one_epoch(capsys, tmp_path):
+    train_small.main(["--quiet", "--epochs", "1"])
+    assert "1 epoch:" in capsys.readouterr().out
+    xor_backprop.main(["--seed", "0", "--epochs", "1", "--out", str(tmp_path)])
+    assert "after 1 epoch\n" in capsys.readouterr().out

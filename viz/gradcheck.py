@@ -28,7 +28,7 @@ from .graph import (
     warn_if_unreadable,
     write_graph,
 )
-from .labels import escape, format_number, gradient_text
+from .labels import counted, escape, format_number, gradient_text
 
 NUMERICAL_COLOR = "#1a7f37"  # a dark green: the central difference, beside backprop's red
 WRONG_COLOR = "#e66100"  # orange: an edge whose two gradients disagree (apart from red and green for most readers)
@@ -55,7 +55,7 @@ def draw_gradcheck(f, *inputs, eps: float = STEP, atol: float = 1e-5, rtol: floa
     graph = build_digraph(check.root, options, check.backprop.get, painter=painter)
     measured = [edge for edge in check.edges.values() if edge.numerical is not None]
     wrong = [edge for edge in measured if edge.wrong is not None]
-    edges_text = f"{len(measured)} measured edge" + ("s" if len(measured) != 1 else "")
+    edges_text = counted(len(measured), "measured edge")
     verdict = (f"✗ {len(wrong)} of {edges_text} carry a wrong gradient back" if wrong
                else f"✓ backprop and central differences agree on {edges_text}")
     if len(measured) < len(check.edges):

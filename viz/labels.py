@@ -66,6 +66,11 @@ def format_number(x, precision: int = 4) -> str:
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 epoch', '3 epochs': a count with its noun in the right number (nouns that take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _on_host(array):
     """A picture shows numbers on the host: arrays of other libraries (CuPy, Dask...) are copied to NumPy."""
     return array if isinstance(array, (np.ndarray, np.generic, float, int)) else backend.to_numpy(array)
