@@ -373,20 +373,28 @@ def _group_chain(group: int, groups: list) -> list:
 def _graphviz_layouts(graphs: list, rank_gap: float) -> list:
     """Lay out several small graphs (items, links, sizes) with one `dot` run.
 
-    Returns for each: width, height, {item: centre}."""
+    Returns for each: width, height, {item: centre}. A graph of one item (a group around one node,
+    as an activation module) is that item: Graphviz is not asked."""
     source = []
     for items, links, sizes in graphs:
+        if len(items) == 1:
+            continue
         source.append(f"digraph {{ rankdir=LR; nodesep=0.25; ranksep={rank_gap}; splines=false; "
                       "node [shape=box, fixedsize=true, label=\"\"];")
         source += [f"{kind}{number} [width={sizes[kind, number][0] / POINTS_PER_INCH:.3f}, "
                    f"height={sizes[kind, number][1] / POINTS_PER_INCH:.3f}];" for kind, number in items]
         source += [f"{a[0]}{a[1]} -> {b[0]}{b[1]};" for a, b in links]
         source.append("}")
-    plain = graphviz.pipe("dot", "plain", "\n".join(source).encode("utf-8")).decode("utf-8")
+    plain = graphviz.pipe("dot", "plain", "\n".join(source).encode("utf-8")).decode("utf-8") if source else ""
+    blocks = iter(plain.split("\nstop"))
     layouts = []
-    for block in plain.split("\nstop")[:len(graphs)]:
+    for items, _, sizes in graphs:
+        if len(items) == 1:
+            width, height = sizes[items[0]]
+            layouts.append((width, height, {items[0]: (width / 2, height / 2)}))
+            continue
         centres, width, height = {}, 0.0, 0.0
-        for line in block.strip().splitlines():
+        for line in next(blocks).strip().splitlines():
             fields = line.split()
             if fields[0] == "graph":
                 width, height = float(fields[2]) * POINTS_PER_INCH, float(fields[3]) * POINTS_PER_INCH
