@@ -83,16 +83,19 @@ def weight_decay_penalty(model, weight_decay: float):
     return lambda: 0.5 * weight_decay * sum((W * W).sum() for W in weights)
 
 
-def multi_layer_net(hidden_sizes, init="he", batch_norm: bool = False, dropout: float = 0.0, seed=None):
+def multi_layer_net(hidden_sizes, init="he", batch_norm: bool = False, dropout: float = 0.0, seed=None,
+                    dtype=np.float64):
     """The book's MultiLayerNet(Extend): 784 inputs, affine - [batch norm] - ReLU - [dropout] per hidden
-    layer, an affine layer of 10 scores at the end (the loss applies the softmax)."""
+    layer, an affine layer of 10 scores at the end (the loss applies the softmax).
+
+    The book computes in float64, the default; float32, the images' dtype, trains twice as fast."""
     rng = nn.init.generator(seed)
     layers, width = [], 784
     for size in hidden_sizes:
-        layers.append(nn.Linear(width, size, init=init, seed=rng))
-        layers += [nn.BatchNorm1d(size)] if batch_norm else []
+        layers.append(nn.Linear(width, size, init=init, dtype=dtype, seed=rng))
+        layers += [nn.BatchNorm1d(size, dtype=dtype)] if batch_norm else []
         layers.append(nn.ReLU())
         layers += [nn.Dropout(dropout, seed=rng)] if dropout else []
         width = size
-    layers.append(nn.Linear(width, 10, init=init, seed=rng))
+    layers.append(nn.Linear(width, 10, init=init, dtype=dtype, seed=rng))
     return nn.Sequential(*layers)
