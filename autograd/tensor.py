@@ -87,7 +87,8 @@ class TensorArray(np.ndarray):
     and backward refuses a graph recorded before it), while the old array, which a graph may have
     saved, stays as it was. Writing into the array (`t.data[0] = 1`) is still refused; arithmetic
     on it gives plain NumPy arrays, and it prints as one. A writable copy (`t.data.copy()`) changes
-    in place as any NumPy array does.
+    in place as any NumPy array does. As with a Python number, `d = t.data; d -= step` makes `d` a
+    new array and leaves `t` as it was: assign it back (`t.data = d`).
     """
 
     __iadd__ = _new_array_when_read_only(operator.add, np.ndarray.__iadd__)
