@@ -49,7 +49,8 @@ def main(argv=None) -> dict:
                   f"{record['train_accuracy'][-1]:.3f} "
                   f"(test {record['test_accuracy'][-1]:.3f})")
     path = Path(args.out) / "batch_norm.png"
-    viz.plot_curves(accuracy, path, xlabel="epoch", ylabel="training accuracy", title="batch normalization")
+    viz.plot_curves(accuracy, path, xlabel="epoch", ylabel="training accuracy", title="batch normalization",
+                    paired=True)  # with and without batch norm in one colour, solid and dashed
     print(f"picture: {path}")
     return {"train_accuracy": accuracy}
 

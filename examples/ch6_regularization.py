@@ -49,7 +49,8 @@ def main(argv=None) -> dict:
         print(f"{name:<12} after {counted(args.epochs, 'epoch')}: training accuracy {train_accuracy:.3f}, "
               f"test accuracy {test_accuracy:.3f}, gap {train_accuracy - test_accuracy:.3f}")
     path = Path(args.out) / "regularization.png"
-    viz.plot_curves(curves, path, xlabel="epoch", ylabel="accuracy", title=f"{args.train_size} training images")
+    viz.plot_curves(curves, path, xlabel="epoch", ylabel="accuracy", title=f"{args.train_size} training images",
+                    paired=True)  # training solid, test dashed, in one colour per net
     print(f"picture: {path}")
     return figures
 

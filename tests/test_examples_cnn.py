@@ -21,12 +21,29 @@ import ch8_deep_convnet  # noqa: E402
 import cnn_graph  # noqa: E402
 from viz_support import PNG_SIGNATURE, require_dot, require_matplotlib  # noqa: E402
 
+import viz  # noqa: E402
 from autograd import numerical_grad  # noqa: E402
 
 
 @pytest.fixture
 def plotting():
     require_matplotlib()
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> list:
+    """What the examples hand to viz's curves and histograms, as [(args, kwargs)]; the pictures are still drawn."""
+    calls = []
+
+    def recording(plot):
+        def record(*args, **kwargs):
+            calls.append((args, kwargs))
+            return plot(*args, **kwargs)
+        return record
+
+    for name in ("plot_curves", "plot_histograms"):
+        monkeypatch.setattr(viz, name, recording(getattr(viz, name)))
+    return calls
 
 
 def _args(out, *more) -> list:
@@ -43,7 +60,7 @@ def test_optimizers_sgd_learns_slowest(tmp_path, plotting):
     assert (tmp_path / "optimizers.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
-def test_weight_init_histograms_as_the_book_and_the_variance_argument_says(tmp_path, plotting):
+def test_weight_init_histograms_as_the_book_and_the_variance_argument_says(tmp_path, plotting, drawn):
     figures = ch6_weight_init.main(["--out", str(tmp_path)])
     sigmoid, relu = figures["sigmoid"], figures["relu"]
     assert min(sigmoid["std 1"]["saturated"]) > 0.4  # piled up at 0 and 1 in every layer
@@ -56,22 +73,29 @@ def test_weight_init_histograms_as_the_book_and_the_variance_argument_says(tmp_p
         np.testing.assert_allclose(rms[1:] / rms[:-1], expected, rtol=0.2, err_msg=name)
     for picture in ("weight_init_sigmoid.png", "weight_init_relu.png"):
         assert (tmp_path / picture).read_bytes()[:8] == PNG_SIGNATURE
+    # On shared axes the ReLUs' zeros (half the units) would dwarf every other bar: the picture shows the rest.
+    (_, sigmoid_options), ((relu_rows, _), relu_options) = drawn
+    assert list(relu_rows) == ["std 0.01", "Xavier", "He"] and relu_options["value_range"] == (0.0, 3.0)
+    assert all(layer.size > 0 and (layer > 0).all() for layers in relu_rows.values() for layer in layers)
+    assert sigmoid_options["value_range"] == (0.0, 1.0)
 
 
-def test_batch_norm_trains_what_small_weights_cannot(tmp_path, plotting):
+def test_batch_norm_trains_what_small_weights_cannot(tmp_path, plotting, drawn):
     figures = ch6_batch_norm.main(_args(tmp_path, "--scales", "0.01", "--epochs", "10"))
     accuracy = figures["train_accuracy"]
     assert len(accuracy["std 0.01, batch norm"]) == 10
     assert accuracy["std 0.01, batch norm"][-1] > 0.9
     assert accuracy["std 0.01, no batch norm"][-1] < 0.2  # stuck near chance, 10%
+    assert [kwargs.get("paired") for _, kwargs in drawn] == [True]  # with and without in one colour
 
 
-def test_weight_decay_and_dropout_against_overfitting(tmp_path, plotting):
+def test_weight_decay_and_dropout_against_overfitting(tmp_path, plotting, drawn):
     figures = ch6_regularization.main(_args(tmp_path, "--epochs", "100"))
     plain, decay, dropout = figures["plain"], figures["weight decay"], figures["dropout"]
     assert plain["train_accuracy"] > 0.97 and plain["gap"] > 0.15  # 300 images learnt by heart: overfitting
     assert decay["gap"] < plain["gap"] - 0.03 and decay["train_accuracy"] < plain["train_accuracy"]
     assert dropout["gap"] < plain["gap"] and dropout["train_accuracy"] < plain["train_accuracy"]
+    assert [kwargs.get("paired") for _, kwargs in drawn] == [True]  # each net's training and test in one colour
 
 
 def test_random_search_finds_the_learning_rate_matters(tmp_path, plotting):
