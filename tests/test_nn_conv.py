@@ -219,6 +219,8 @@ def test_simple_conv_net_summary_fit_save_and_load(tmp_path):
     assert lines[4].split() == ["conv2d", "(Conv2d)", "(None,", "30,", "24,", "24)", "780"]
     assert lines[6].split() == ["maxpool2d", "(MaxPool2d)", "(None,", "30,", "12,", "12)", "0"]
     assert "Total params: 433,890" in lines  # the book's 780 + 432,100 + 1,010
+    told = nn.Sequential(nn.Conv2d(1, 30, 5, input_shape=(1, 28, 28))).summary(print_fn=None).splitlines()
+    assert told[4] == lines[4]  # a first layer's input_shape lets summary start by itself
     rng = np.random.default_rng(0)
     x, t = rng.random((60, 1, 28, 28)), rng.integers(0, 10, 60)
     model.compile(loss="cross_entropy", optimizer="adam", metrics=["accuracy"])
