@@ -123,7 +123,6 @@
       const y = (a.y + b.y) / 2 - 4 + line * 12 + bend;
       element("text", { x: middle, y: y, class: "edge-label " + kind }, g, text);
     });
-    g.addEventListener("click", () => select({ edge: index }));
     drawnEdges.set(index, { g, from, to });
     return g;
   }
@@ -144,7 +143,6 @@
     let grad = "—";
     if (node.grad !== null && gradKnown(index)) grad = (showShares.checked && node.fansOut ? "Σ " : "") + node.grad;
     element("text", { x: node.x, y: top + 28, class: "grad" + (grad === "—" ? " missing" : "") }, g, cut(grad));
-    g.addEventListener("click", () => select({ node: index }));
     drawnNodes.set(index, g);
     return g;
   }
@@ -157,14 +155,21 @@
     element("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 6 }, g);
     element("text", { x: box.x + 6, y: box.y + 12, class: "group-title" }, g,
             (folded ? "▸ " : "▾ ") + group.title);
-    g.addEventListener("click", (event) => {
-      if (!folded && event.target.tagName !== "text") return; // an open group toggles from its title only
-      event.stopPropagation();
-      if (folded) state.folded.delete(group.id);
-      else state.folded.add(group.id);
-      render();
-    });
   }
+
+  // One listener for the whole picture (thousands of edges would each need one): what was clicked says what to do.
+  svg.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-node], [data-edge], [data-group]");
+    if (!target) return;
+    if (target.dataset.node !== undefined) select({ node: Number(target.dataset.node) });
+    else if (target.dataset.edge !== undefined) select({ edge: Number(target.dataset.edge) });
+    else if (target.classList.contains("folded") || event.target.tagName === "text") { // an open group: its title
+      const id = Number(target.dataset.group);
+      if (state.folded.has(id)) state.folded.delete(id);
+      else state.folded.add(id);
+      render();
+    }
+  });
 
   // What render() drew, so that one step redraws only the nodes and edges it changes (see go).
   const drawnNodes = new Map(); // node index -> its <g>
