@@ -67,9 +67,9 @@ class Optimizer:
                                 "not a Tensor or Value")
         self.lr = self._setting(lr, "lr", 0.0, low_open=True)
         self.weight_decay = self._setting(weight_decay, "weight_decay", 0.0)
-        # Each Tensor's array type, whose library holds its state: step() refuses a parameter moved since (Module.to).
-        self._array_types = [type(p.data) if isinstance(p, Tensor) else None for p in self.params]
-        self._lazy = any(library_of(p.data) == "dask" for p in self.params if isinstance(p, Tensor))
+        # Each Tensor's array library, which holds its state: step() refuses a parameter moved since (Module.to).
+        self._libraries = [library_of(p.data) if isinstance(p, Tensor) else None for p in self.params]
+        self._lazy = "dask" in self._libraries
 
     def _setting(self, value, setting: str, low: float, high: float = float("inf"), **open_ends) -> float:
         return real_number(value, setting, low, high, owner=type(self).__name__, **open_ends)
@@ -85,11 +85,11 @@ class Optimizer:
             if p.grad is None or (isinstance(p, Tensor) and not p.requires_grad):
                 continue
             g = numbers_of(p.grad)  # a create_graph gradient is a node: the update needs its numbers
-            if self._array_types[index] is not None and type(p.data) is not self._array_types[index]:
+            if self._libraries[index] is not None and library_of(p.data) != self._libraries[index]:
                 raise DeviceError(
                     f"{type(self).__name__}: parameter {index}{f' {p.name!r}' if p.name else ''} is now "
                     f"{describe(p.data)}, but the optimizer was built when it was a "
-                    f"{self._array_types[index].__module__.split('.')[0]} array, and its state lives there: "
+                    f"{self._libraries[index]} array, and its state lives there: "
                     "build the optimizer after moving the model (model.to(...), then the optimizer), as in PyTorch"
                 )
             if self.weight_decay:
