@@ -86,7 +86,9 @@ def explore(root, precision: int = 4, fold_above: int = FOLD_ABOVE, title: str |
 
     Runs `root.backward()` once if it has not run yet (otherwise shows the gradients
     already there). `precision`: significant digits of every number. Graphs with
-    more than `fold_above` nodes open with every module group folded.
+    more than `fold_above` nodes open with every module group folded. Explore while
+    the model is alive: a node keeps only a weak reference to the module that made
+    it, so groups of a deleted model are titled "a deleted module" and keep no weights.
     """
     check_root(root)
     if not backward_has_run(root):
