@@ -64,23 +64,12 @@ def book_stepper(params, data):
 
 
 def our_model(net: str, params: dict, dropout: bool = True):
-    """SimpleConvNet or DeepConvNet as an nn.Sequential holding copies of `params` (W1, b1, W2, ...)."""
+    """SimpleConvNet or DeepConvNet as nn.book builds them, holding copies of `params` (W1, b1, W2, ...)."""
     import nn
     dtype = params["W1"].dtype
-    if net == "simple":
-        layers = [nn.Conv2d(1, 30, 5, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                  nn.Linear(4320, 100, dtype=dtype), nn.ReLU(), nn.Linear(100, 10, dtype=dtype)]
-    else:
-        layers, channels = [], 1
-        for number, (out_channels, padding) in enumerate(DEEP_CONVOLUTIONS):
-            layers += [nn.Conv2d(channels, out_channels, 3, padding=padding, dtype=dtype), nn.ReLU()]
-            layers += [nn.MaxPool2d(2)] if number % 2 else []
-            channels = out_channels
-        layers += [nn.Flatten(), nn.Linear(channels * 16, DEEP_HIDDEN, dtype=dtype), nn.ReLU()]
-        layers += [nn.Dropout(0.5)] if dropout else []
-        layers += [nn.Linear(DEEP_HIDDEN, 10, dtype=dtype)]
-        layers += [nn.Dropout(0.5)] if dropout else []
-    model = nn.Sequential(*layers)
+    model = nn.book.simple_conv_net(dtype=dtype) if net == "simple" else nn.book.deep_conv_net(dtype=dtype)
+    if not dropout:
+        model.eval()  # dropout passes its input through; no other layer of these nets has a mode
     weighted = [layer for layer in model if hasattr(layer, "W")]
     for number, layer in enumerate(weighted, start=1):
         layer.W.data, layer.b.data = params[f"W{number}"].copy(), params[f"b{number}"].copy()
