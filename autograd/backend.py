@@ -124,8 +124,8 @@ def namespace_of(*arrays):
     >>> namespace_of(np.ones(2), 3.0) is NUMPY
     True
     """
-    for array in arrays:  # the default path: NumPy arrays and numbers, a type check each
-        if type(array) is not np.ndarray and not isinstance(array, (float, int, np.generic)):
+    for array in arrays:  # the default path: NumPy arrays (Tensor.data's subclass too) and numbers, a type check each
+        if type(array) is not np.ndarray and not isinstance(array, (np.ndarray, float, int, np.generic)):
             break
     else:
         return NUMPY

@@ -71,6 +71,9 @@ def topological_order(root) -> list:
             order.append(stack.pop())
         elif node not in expanded:
             expanded.add(node)
+            if not node.parents:  # a leaf has nothing to wait for: placed at once, with no marker
+                order.append(node)
+                continue
             stack.append(node)
             stack.append(None)
             for parent in reversed(node.parents):  # reversed: the first parent is placed first

@@ -22,7 +22,6 @@ RuntimeWarning.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 import operator
@@ -229,7 +228,9 @@ class Tensor:
     @data.setter
     def data(self, array) -> None:
         # A change: backward refuses any graph recorded with the old numbers.
-        self._data = _read_only(_as_float_array(array, None))
+        if type(array) is not np.ndarray or array.dtype.kind != "f":  # an optimizer's float array needs no checks
+            array = _as_float_array(array, None)
+        self._data = _read_only(array)
         self._shown = None
         self._version += 1
 
@@ -411,12 +412,19 @@ class Tensor:
         for node in order:
             if node.parents:  # an intermediate keeps only the latest pass's gradient
                 node.grad = None
-                _check_versions(node)
+                if node._version or node._ctx.input_versions != tuple([p._version for p in node.parents]):
+                    _refuse_changed(node)
         _accumulate(self, grad)
-        with enable_grad() if create_graph else contextlib.nullcontext():
-            for node in reversed(order):
-                if node.parents and node.grad is not None:
-                    _send_gradient_to_parents(node, create_graph)
+        if create_graph:
+            with enable_grad():
+                for node in reversed(order):
+                    if node.parents and node.grad is not None:
+                        _send_gradient_to_parents(node, True, _anomaly_mode.get())
+            return
+        anomaly = _anomaly_mode.get()  # read once: the sweep below is the per-node cost of every training step
+        for node in reversed(order):
+            if node.parents and node.grad is not None:
+                _send_gradient_to_parents(node, False, anomaly)
 
     def _first_gradient(self, grad, create_graph: bool):
         """The gradient backward starts from: 1 for a one-element output, else `grad` checked for its shape."""
@@ -456,19 +464,20 @@ class Tensor:
         return f"Tensor({body}{extras})"
 
 
-def _send_gradient_to_parents(node: Tensor, create_graph: bool) -> None:
+def _send_gradient_to_parents(node: Tensor, create_graph: bool, anomaly: bool) -> None:
     """One step of the chain rule: the op's backward turns node.grad into its inputs' gradients."""
+    op, parents = node._op, node.parents
     if create_graph:  # the same rules, fed nodes instead of arrays, record the derivative's graph
-        parent_grads = node._op.backward(node._ctx, node.grad, *node.parents, node)
+        parent_grads = op.backward(node._ctx, node.grad, *parents, node)
     else:
-        parent_grads = node._op.backward(node._ctx, node.grad, *[p._data for p in node.parents], node._data)
-    if _anomaly_mode.get():
+        parent_grads = op.backward(node._ctx, node.grad, *[p._data for p in parents], node._data)
+    if anomaly:
         for parent_grad in parent_grads:
             if parent_grad is not None:
                 array = parent_grad.data if isinstance(parent_grad, Tensor) else parent_grad
-                _check_finite(array, node._op, node.parents, "backward gradients")
-    owned = node._op.fresh_gradients and _all_distinct(parent_grads)
-    for parent, parent_grad in zip(node.parents, parent_grads):
+                _check_finite(array, op, parents, "backward gradients")
+    owned = op.fresh_gradients and (len(parent_grads) == 1 or _all_distinct(parent_grads))
+    for parent, parent_grad in zip(parents, parent_grads):
         if parent_grad is not None:
             _accumulate(parent, parent_grad, owned)
 
@@ -482,14 +491,16 @@ def _all_distinct(grads) -> bool:
 def _accumulate(node: Tensor, grad, owned: bool = False) -> None:
     """Add `grad` to node.grad; `owned`: grad is a new array of the node's own (see Op.fresh_gradients)."""
     total = grad if node.grad is None else node.grad + grad
-    if isinstance(total, Tensor):  # create_graph: the gradient is a node of its own graph
+    if node.parents and type(total) is np.ndarray and type(node._data) is np.ndarray:
+        node.grad = total  # the usual case first: an intermediate's NumPy gradient
+    elif isinstance(total, Tensor):  # create_graph: the gradient is a node of its own graph
         node.grad = total
     elif type(node._data) is not np.ndarray:
         _accumulate_other_library(node, total, grad, owned)
     elif node.parents:
         node.grad = np.asarray(total)  # arithmetic on 0-d arrays gives NumPy scalars; .grad is always an array
     elif (total is grad and not (owned and total.base is None)) or type(total) is not np.ndarray \
-            or total.dtype != node.data.dtype:
+            or total.dtype != node._data.dtype:
         # A leaf owns its gradient, an array in its own dtype (as in PyTorch): rules hand on views and
         # shared arrays (a + b gives both the same one), which an in-place edit of one .grad would corrupt.
         node.grad = np.array(total, dtype=node.data.dtype)
@@ -507,7 +518,7 @@ def _accumulate_other_library(node: Tensor, total, grad, owned: bool) -> None:
     node.grad = total
 
 
-def _check_versions(node: Tensor) -> None:
+def _refuse_changed(node: Tensor) -> None:
     """Refuse to backprop through an op whose input or output was given new numbers after the op ran."""
     for position, (parent, saved) in enumerate(zip(node.parents, node._ctx.input_versions)):
         if parent._version != saved:
