@@ -12,20 +12,41 @@ Two paths share one `Module` base:
 optimizers, `nn.data` data sets, `DataLoader` and `load_mnist`, `nn.book` the book's
 trained SimpleConvNet and DeepConvNet.
 """
-# Imported first and only for its side effect: it imports tqdm.auto for nn.data without a warning in Jupyter.
-from . import progress  # noqa: F401, I001
-from . import book, data, functional, init, optim
-from .data import DataLoader, load_mnist
+import importlib  # noqa: I001 (the long name lists below stay in compact rows)
+
+from . import functional, init
+from .activations import (
+    ACTIVATIONS, ELU, GELU, SELU, Exponential, HardSigmoid, Identity, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid,
+    Softmax, Softplus, Softsign, Step, Swish, Tanh,
+)
 from .init import manual_seed
 from .layers import (
-    ACTIVATIONS, ELU, GELU, SELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Exponential,
-    Flatten, HardSigmoid, Identity, LeakyReLU, Linear, LogSoftmax, Maxout, MaxPool2d, PReLU, ReLU, Sequential,
-    Sigmoid, Softmax, Softplus, Softsign, Step, Swish, Tanh,
+    AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten, Linear, Maxout, MaxPool2d,
 )
 from .module import Module, StateFileError
-from .settings import SettingError
 from .scalar import AND, MLP, NAND, OR, XOR, Layer, Neuron, Perceptron
-from .training import History
+from .settings import SettingError
+
+# The training stack (Sequential's fit, the optimizers, data and tqdm's progress bars) is imported on first use,
+# so that `import nn.scalar`, the micrograd-style MLP, rests on Module and the activations alone.
+_ON_FIRST_USE = {
+    "Sequential": "sequential", "History": "training", "DataLoader": "data", "load_mnist": "data",
+    "optim": None, "data": None, "book": None, "training": None, "progress": None, "sequential": None,
+}
+
+
+def __getattr__(name: str):
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module 'nn' has no attribute {name!r}")
+    module = importlib.import_module(f"nn.{_ON_FIRST_USE[name] or name}")
+    value = module if _ON_FIRST_USE[name] is None else getattr(module, name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_ON_FIRST_USE})
+
 
 __all__ = [
     "Module", "StateFileError", "SettingError", "Perceptron", "AND", "NAND", "OR", "XOR", "Neuron", "Layer", "MLP",

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from . import init as initialisers
+from .activations import ReLU
 from .data import find_data
-from .layers import Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from .layers import Conv2d, Dropout, Flatten, Linear, MaxPool2d
+from .sequential import Sequential
 
 SIMPLE_CONVNET_PARAMS = "book_weights/simple_convnet.npz"
 DEEP_CONVNET_PARAMS = "book_weights/deep_convnet.npz"

@@ -26,12 +26,12 @@ import urllib.request
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from autograd import numbers_of
 from autograd.backend import NUMPY, device_of, move, namespace_of
 
 from . import init as initialisers
+from .progress import download_bar
 from .settings import whole_number
 
 # ---- small tables and generated sets -------------------------------------------
@@ -280,8 +280,8 @@ def _fetch(url: str, target: Path, sha256: str, progress: bool, timeout: float) 
         digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress,
-                      leave=False) as bar:
+            with download_bar(total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress,
+                              leave=False) as bar:
                 while chunk := response.read(1 << 16):
                     out.write(chunk)
                     digest.update(chunk)

@@ -18,11 +18,11 @@ import warnings
 from tqdm import TqdmWarning
 from tqdm.std import tqdm  # tqdm.auto would warn "IProgress not found" in Jupyter without ipywidgets
 
-# nn.data's download bar imports tqdm.auto, which in Jupyter without ipywidgets warns "IProgress not found"
-# and then draws a plain bar anyway: a warning a learner cannot act on. Imported here first, silenced.
+# nn.data's download bar is tqdm.auto's, which in Jupyter without ipywidgets warns "IProgress not found" on
+# import and then draws a plain bar anyway: a warning a learner cannot act on, so it is imported silenced.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=TqdmWarning)
-    import tqdm.auto  # noqa: F401
+    from tqdm.auto import tqdm as download_bar  # noqa: F401 (nn.data's)
 
 KEEP_EVERY_SECONDS = 1.0
 NOTEBOOK_REFRESH_SECONDS = 0.1  # redrawing a notebook output costs more than a batch of a small network

@@ -13,10 +13,10 @@ import numbers
 from autograd import Value
 
 from . import init as initialisers
-from .layers import ACTIVATIONS
+from .activations import ACTIVATIONS
 from .module import Module
 
-# The activations of nn.layers.ACTIVATIONS that are defined on one number (the rest need a Tensor:
+# The activations of nn.activations.ACTIVATIONS that are defined on one number (the rest need a Tensor:
 # softmax and log_softmax a whole row, softplus a fused array op, prelu a weight Tensor).
 _TENSOR_ONLY = {"softmax", "log_softmax", "softplus", "prelu"}
 _SCALAR_ACTIVATIONS = sorted(set(ACTIVATIONS) - _TENSOR_ONLY)
