@@ -17,8 +17,11 @@ Nothing moves between libraries or devices by itself: operands of two namespaces
 """
 from __future__ import annotations
 
+import concurrent.futures
 import importlib
 import numbers
+import os
+import threading
 
 import numpy as np
 
@@ -213,3 +216,60 @@ def move(array, target, device=None):
         return array
     host = to_numpy(array)  # copied below: the new array must not share a tensor's read-only numbers
     return xp.asarray(host, copy=True) if device is None else xp.asarray(host, device=device, copy=True)
+
+
+# ---- threads: how many cores NumPy's work may use ------------------------------------------------------------------
+def _threads_from_environment() -> int:
+    """The thread count the usual variables ask for (read as the BLAS reads them: OPENBLAS_NUM_THREADS, then
+    OMP_NUM_THREADS, then MKL_NUM_THREADS; "4,2" means 4), else every core this process may run on."""
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        first = os.environ.get(variable, "").split(",")[0].strip()
+        if first.isdigit() and int(first) > 0:
+            return int(first)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_threads = _threads_from_environment()
+_pool = None  # the ThreadPoolExecutor, made on first use
+_pool_in_use = threading.Lock()
+_blas = None  # threadpoolctl's handle on the BLAS libraries loaded with NumPy, made on first use
+
+
+def get_num_threads() -> int:
+    """How many threads convolution and pooling share a batch among (the BLAS's own setting by default)."""
+    return _threads
+
+
+def set_num_threads(count: int) -> None:
+    """Use `count` threads for convolution and pooling from now on (1: all in the calling thread), as
+    torch.set_num_threads; the starting value comes from OPENBLAS_NUM_THREADS or OMP_NUM_THREADS."""
+    global _threads, _pool
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+        raise ValueError(f"set_num_threads needs a whole number of threads, at least 1; got {count!r}")
+    with _pool_in_use:
+        if _pool is not None:
+            _pool.shutdown()
+        _threads, _pool = int(count), None
+
+
+def parallel_map(function, items) -> list:
+    """[function(item) for item in items], shared among get_num_threads() threads.
+
+    NumPy lets go of the interpreter's lock in copies, ufuncs and the BLAS, so pieces of a batch run on several
+    cores at once. Meanwhile each thread's matrix products run on that thread alone (the BLAS is held to one
+    thread): two pools of threads on the same cores slow each other down several times. One call uses the
+    pool at a time; a call from another thread meanwhile, or from inside `function`, runs in its own thread.
+    """
+    global _pool, _blas
+    if _threads == 1 or len(items) < 2 or not _pool_in_use.acquire(blocking=False):
+        return [function(item) for item in items]
+    try:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(_threads, thread_name_prefix="scratchgrad")
+        if _blas is None:
+            import threadpoolctl
+            _blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
+        with _blas.limit(limits=1):
+            return list(_pool.map(function, items))
+    finally:
+        _pool_in_use.release()

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .backend import device_of, is_numpy, namespace_of
+from .backend import device_of, get_num_threads, is_numpy, namespace_of, parallel_map
 from .ops import Op, _on_arrays, _run
 
 # Numbers in each piece of an unfold matrix that Conv2d makes at a time (4 MiB in float64): pieces that stay
@@ -77,6 +77,23 @@ def _add_windows(windows, padded_shape, stride):
     for position, (rows, cols) in enumerate(places):
         out[:, :, rows, cols] += windows[..., position // kernel[1], position % kernel[1]]
     return out
+
+
+def _batch_slices(batch: int, count: int) -> list:
+    """`count` slices of about the same length covering range(batch) (fewer when the batch is smaller)."""
+    step = -(-batch // count) if count else batch
+    return [slice(start, min(start + step, batch)) for start in range(0, batch, max(step, 1))]
+
+
+def _for_each_piece(function, pieces, x) -> list:
+    """function(piece) for each slice of the batch: on NumPy arrays shared among the threads (NumPy lets go of
+    the interpreter's lock in copies, ufuncs and products), on other libraries, which run their own, in turn."""
+    return parallel_map(function, pieces) if is_numpy(x) else [function(piece) for piece in pieces]
+
+
+def _thread_pieces(x) -> list:
+    """One slice of the batch per thread (NumPy), or the whole batch (other libraries, and an empty batch)."""
+    return _batch_slices(x.shape[0], get_num_threads() if is_numpy(x) else 1) or [slice(0, 0)]
 
 
 def _crop_padding(padded, padding):
@@ -165,21 +182,27 @@ class Conv2d(Op):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def _pieces(self, x) -> list:
-        """Slices of the batch whose unfold matrices hold about UNFOLD_PIECE numbers each."""
+        """Slices of the batch whose unfold matrices hold at most about UNFOLD_PIECE numbers each, as many for
+        each thread (NumPy shares them among its threads)."""
         rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
-        step = max(1, UNFOLD_PIECE // (x.shape[1] * self.kernel[0] * self.kernel[1] * rows * cols))
-        return [slice(start, min(start + step, x.shape[0])) for start in range(0, x.shape[0], step)]
+        images_per_piece = max(1, UNFOLD_PIECE // (x.shape[1] * self.kernel[0] * self.kernel[1] * rows * cols))
+        threads = get_num_threads() if is_numpy(x) else 1
+        return _batch_slices(x.shape[0], -(-x.shape[0] // (images_per_piece * threads)) * threads)
 
     def forward(self, ctx, x, W, b=None):
         xp = namespace_of(x, W)
         unfold, weights = Unfold(self.kernel, self.stride, self.padding), xp.reshape(W, (W.shape[0], -1))
         rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
         out = xp.empty((x.shape[0], W.shape[0], rows * cols), dtype=xp.result_type(x, W), device=device_of(x))
-        for piece in self._pieces(x):
+
+        def convolve(piece):
             # Unfold's column layout makes each product (n, F, OH * OW), already NCHW: no transposed copy.
-            out[piece, ...] = weights @ unfold.forward(None, x[piece, ...])
-        if b is not None:
-            out += xp.reshape(b, (-1, 1))
+            product = weights @ unfold.forward(None, x[piece, ...])
+            if b is not None:
+                product += xp.reshape(b, (-1, 1))
+            out[piece, ...] = product
+
+        _for_each_piece(convolve, self._pieces(x), x)
         return xp.reshape(out, (x.shape[0], W.shape[0], rows, cols))
 
     def _part_gradients(self, g, x, weights, need_x, need_W) -> tuple:
@@ -201,10 +224,14 @@ class Conv2d(Op):
         if _on_arrays(g):  # a few images at a time, as forward
             grad_x = xp.empty(x.shape, dtype=xp.result_type(g, W), device=device_of(x)) if need_x else None
             grad_W = xp.zeros(weights.shape, dtype=xp.result_type(g, x), device=device_of(W))  # zeros for N = 0
-            for piece in self._pieces(x):
+
+            def piece_gradients(piece):
                 part_x, part_W = self._part_gradients(g[piece, ...], x[piece, ...], weights, need_x, need_W)
                 if need_x:
                     grad_x[piece, ...] = part_x
+                return part_W
+
+            for part_W in _for_each_piece(piece_gradients, self._pieces(x), x):
                 if need_W:
                     grad_W = grad_W + part_W
         else:  # under create_graph the derivative's own graph keeps what it uses anyway: the whole batch
@@ -229,6 +256,16 @@ class MaxPool2d(Op):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, ctx, x):
+        parts = _for_each_piece(lambda piece: self._largest_and_chosen(x[piece, ...]), _thread_pieces(x), x)
+        if len(parts) == 1:
+            largest, ctx.saved = parts[0]
+        else:  # each thread pooled a slice of the batch
+            xp = namespace_of(x)
+            largest, ctx.saved = xp.concat([part[0] for part in parts]), xp.concat([part[1] for part in parts])
+        return largest
+
+    def _largest_and_chosen(self, x) -> tuple:
+        """Each window's largest number, and its position in the window (row by row)."""
         xp, device = namespace_of(x), device_of(x)
         padded = _pad_images(x, self.padding, -math.inf)
         rows, cols = _output_size(x.shape, self.kernel, self.stride, self.padding)
@@ -244,8 +281,7 @@ class MaxPool2d(Op):
         for candidate in positions[:-1]:
             not_yet &= (candidate != largest) & (candidate == candidate) if has_nan else candidate != largest
             chosen += xp.astype(not_yet, chosen.dtype)
-        ctx.saved = chosen
-        return largest
+        return largest, chosen
 
     def backward(self, ctx, g, x, out):
         return (_run(RouteToChosen(ctx.saved, x.shape, self.kernel, self.stride, self.padding), g),)
@@ -268,10 +304,14 @@ class RouteToChosen(Op):
         if is_numpy(g) and self.stride[0] >= self.kernel[0] and self.stride[1] >= self.kernel[1]:
             # Windows do not overlap: one indexed assignment through a window view (up to 1.5x one pass per position).
             out = np.zeros(padded_shape, dtype=g.dtype)
-            sample, channel, row, column = np.indices(g.shape, sparse=True)
-            kernel_row, kernel_column = np.divmod(self.chosen, self.kernel[1])
-            _windows(out, self.kernel, self.stride, writeable=True)[
-                sample, channel, row, column, kernel_row, kernel_column] = g
+
+            def route(piece):  # each thread its own slice of the batch
+                sample, channel, row, column = np.indices(g[piece].shape, sparse=True)
+                kernel_row, kernel_column = np.divmod(self.chosen[piece], self.kernel[1])
+                _windows(out[piece], self.kernel, self.stride, writeable=True)[
+                    sample, channel, row, column, kernel_row, kernel_column] = g[piece]
+
+            parallel_map(route, _thread_pieces(g))
             return _crop_padding(out, self.padding)
         xp = namespace_of(g)
         out, zeros = xp.zeros(padded_shape, dtype=g.dtype, device=device_of(g)), xp.zeros_like(g)

@@ -1,0 +1,83 @@
+"""Convolution and pooling share a NumPy batch among threads (autograd.backend.parallel_map): the thread count
+follows the usual variables, the pool really runs pieces at the same time with the BLAS held to one thread each,
+and the results are those of one thread."""
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import autograd
+import nn.functional as F
+from autograd import Tensor, backend
+
+
+@pytest.fixture
+def threads():
+    """set_num_threads for one test; the count it found is put back afterwards."""
+    before = autograd.get_num_threads()
+    yield autograd.set_num_threads
+    autograd.set_num_threads(before)
+
+
+@pytest.mark.parametrize("variables, expected", [
+    ({"OPENBLAS_NUM_THREADS": "3"}, 3),
+    ({"OMP_NUM_THREADS": "4,2"}, 4),
+    ({"MKL_NUM_THREADS": "5"}, 5),
+    ({"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "6"}, 2),  # the BLAS's own order: OpenBLAS's variable first
+    ({"OMP_NUM_THREADS": "0"}, None),  # not a count: the cores this process may use
+    ({}, None),
+])
+def test_the_thread_count_follows_the_usual_variables(monkeypatch, variables, expected):
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
+    cores = len(os.sched_getaffinity(0))
+    assert backend._threads_from_environment() == (cores if expected is None else expected)
+
+
+@pytest.mark.parametrize("count", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_refuses_what_is_not_a_count(count):
+    with pytest.raises(ValueError, match="whole number of threads"):
+        autograd.set_num_threads(count)
+
+
+def test_the_pool_runs_pieces_at_once_with_one_blas_thread_each(threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    threads(2)
+    both_running = threading.Barrier(2, timeout=10)  # passes only when two pieces run at the same time
+
+    def piece(item):
+        both_running.wait()
+        return item, threading.get_ident(), [pool["num_threads"] for pool in threadpoolctl.threadpool_info()
+                                            if pool["user_api"] == "blas"]
+
+    results = backend.parallel_map(piece, [0, 1])
+    assert [item for item, _, _ in results] == [0, 1]
+    assert len({thread for _, thread, _ in results}) == 2
+    assert all(counts and set(counts) == {1} for _, _, counts in results)
+
+
+def test_a_call_from_inside_a_piece_runs_in_its_own_thread(threads):
+    threads(2)
+    assert backend.parallel_map(lambda outer: backend.parallel_map(lambda inner: outer * 10 + inner, [1, 2]),
+                                [1, 2]) == [[11, 12], [21, 22]]
+
+
+@pytest.mark.parametrize("batch", [0, 1, 3, 7])
+def test_convolution_and_pooling_on_several_threads_give_one_threads_results(threads, batch):
+    rng = np.random.default_rng(batch)
+    x = rng.standard_normal((batch, 3, 9, 9))
+    W, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    outputs = []
+    for count in (1, 3):
+        threads(count)
+        inputs = [Tensor(x, requires_grad=True), Tensor(W, requires_grad=True), Tensor(b, requires_grad=True)]
+        y = F.max_pool2d(F.conv2d(*inputs, stride=1, padding=1), 2)
+        y.backward(np.arange(y.size, dtype=float).reshape(y.shape) % 5)
+        outputs.append([y.data] + [t.grad for t in inputs])
+    (y1, *grads1), (y3, *grads3) = outputs
+    np.testing.assert_array_equal(y3, y1)
+    for one, several in zip(grads1, grads3):
+        np.testing.assert_allclose(several, one, rtol=1e-12, atol=1e-12)  # the weights' sum may add in another order
