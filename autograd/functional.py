@@ -18,7 +18,7 @@ from .backend import namespace_of
 from .graph import enable_grad, grads_restored
 from .numerical import gradcheck
 from .tensor import Tensor
-from .value import Value
+from .value import Value, clear_grad
 
 
 def _as_leaf(x):
@@ -94,7 +94,7 @@ def _backward_keeping_grads(out, inputs, create_graph):
     # A transform must not disturb what the caller's own backward() left in `.grad` (parameters, outer transforms).
     with grads_restored(*inputs, *([out] if isinstance(out, (Value, Tensor)) else [])):
         for x in inputs:
-            x.grad = 0.0 if isinstance(x, Value) else None
+            clear_grad(x)
         if isinstance(out, (Value, Tensor)) and (isinstance(out, Value) or out.requires_grad):
             out.backward(create_graph=create_graph)
         grads = []

@@ -14,7 +14,7 @@ from .backend import namespace_of
 from .errors import GradcheckError
 from .graph import grads_restored, no_grad
 from .tensor import Tensor
-from .value import Value
+from .value import Value, clear_grad
 
 
 def _as_scalar(y) -> float:
@@ -116,7 +116,7 @@ def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
 
     with grads_restored(*inputs):
         for x in inputs:
-            x.grad = 0.0 if isinstance(x, Value) else None
+            clear_grad(x)
         out = f(*inputs)
         if not isinstance(out, (Tensor, Value)):
             raise TypeError(f"gradcheck needs f to return a Tensor or Value (a graph to backprop); it returned "

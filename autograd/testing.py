@@ -44,7 +44,7 @@ from .functional import _as_leaf, gradgradcheck
 from .graph import grads_restored, no_grad, topological_order
 from .numerical import _in_library_of, _weighted_output, gradcheck, numerical_grad
 from .tensor import Tensor
-from .value import Value
+from .value import Value, clear_grad
 
 __all__ = [
     "reals", "positives", "away_from", "values", "arrays", "tensors", "shapes", "broadcastable_shapes",
@@ -331,7 +331,7 @@ def compare_node_gradients(f: Callable, *inputs, eps: float = STEP, atol: float 
     edge_shares = {}
     with grads_restored(out):  # every node's old gradient comes back: the inputs', and weights' f closes over
         for node in order:
-            node.grad = 0.0 if isinstance(node, Value) else None
+            clear_grad(node)
         if isinstance(out, Value):
             out.backward()
         elif out.requires_grad:

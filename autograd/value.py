@@ -124,8 +124,9 @@ def _binary_result(data: float, op: str, a: "Value", b: "Value", rule) -> "Value
     return out
 
 
-def _result(data: float, op: str, parents: tuple, rule, parents_data) -> "Value":
-    """The node for an op with any number of inputs (weighted_sum; step and clip in nn.functional)."""
+def result_node(data: float, op: str, parents: tuple, rule, parents_data) -> "Value":
+    """The node for an op with any number of inputs: weighted_sum here, and how an op defined elsewhere
+    (nn.functional's step and clip) joins a Value graph; `rule(*parents_data, data)` gives its local derivatives."""
     out = _new_node(Value)
     out.data = data
     out.grad = 0.0
@@ -307,7 +308,7 @@ class Value:
             total = math.fsum(map(operator.mul, weights_data, inputs_data))  # exactly rounded, in any order
         except (OverflowError, ValueError):  # fsum refuses to overflow or to add inf - inf; IEEE gives inf or nan
             total = sum(map(operator.mul, weights_data, inputs_data))
-        return _result(total + parents_data[-1], "weighted_sum", parents, Value._weighted_sum_rule, parents_data)
+        return result_node(total + parents_data[-1], "weighted_sum", parents, Value._weighted_sum_rule, parents_data)
 
     @staticmethod
     def _weighted_sum_rule(*inputs_and_out):
@@ -361,6 +362,12 @@ class Value:
         name = f", name={self.name!r}" if self.name else ""
         # After backward(create_graph=True) the gradient is itself a Value: show its number.
         return f"Value(data={self.data:.6g}, grad={float(self.grad):.6g}{name})"
+
+
+def clear_grad(node) -> None:
+    """Forget the gradient of `node`, a Value or a Tensor: each kind starts at its own, 0.0 for a Value (its backward
+    adds into it, micrograd's way) and None for a Tensor (no gradient yet, PyTorch's way)."""
+    node.grad = 0.0 if isinstance(node, Value) else None
 
 
 def _backward_creating_graph(order) -> None:

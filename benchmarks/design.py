@@ -31,7 +31,7 @@ def _sort_with_a_tuple_per_node(root) -> list:
 
 def run(quick: bool = False) -> dict:
     from autograd import Value, topological_order
-    from autograd.value import _result
+    from autograd.value import result_node
 
     rounds = 7 if quick else 25
     x, y = Value(2.0), Value(3.0)
@@ -46,8 +46,8 @@ def run(quick: bool = False) -> dict:
     results = {
         "mul_node": time_interleaved({
             "arity maker (x * y)": lambda: x * y,
-            "n-ary maker, packed tuples": lambda: _result(x.data * y.data, "*", (x, y), Value._mul_rule,
-                                                          (x.data, y.data)),
+            "n-ary maker, packed tuples": lambda: result_node(x.data * y.data, "*", (x, y), Value._mul_rule,
+                                                              (x.data, y.data)),
         }, rounds),
         "sort_chain": time_interleaved({
             "nodes and markers": lambda: topological_order(chain),

@@ -34,11 +34,10 @@ from autograd.ops import (
     Step,
     _run,
 )
-from autograd.value import _result as _value_result
+from autograd.value import result_node
 
 from . import init as initialisers
-from .settings import SettingError, real_number, whole_number
-from .settings import pair_of_whole_numbers as _pair
+from .settings import SettingError, pair_of_whole_numbers, real_number, whole_number
 
 # SELU's constants (Klambauer et al., 2017), as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -112,7 +111,7 @@ def _zero_slope(x, out):
 
 def _flat_node(x: Value, data: float, op: str) -> Value:
     """A node on x whose value does not move with x (local derivative 0): drawn in the graph, unlike a constant."""
-    return _value_result(data, op, (x,), _zero_slope, (x.data,))
+    return result_node(data, op, (x,), _zero_slope, (x.data,))
 
 
 def identity(x):
@@ -433,8 +432,9 @@ def im2col(x, kernel_h: int, kernel_w: int, stride=1, padding=0) -> Tensor:
     """
     x = _tensor_only(x, "im2col")
     _require_images("im2col", x)
-    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1, "im2col"), \
-        _pair(stride, "stride", 1, "im2col"), _pair(padding, "padding", 0, "im2col")
+    kernel = pair_of_whole_numbers((kernel_h, kernel_w), "kernel size", 1, "im2col")
+    stride = pair_of_whole_numbers(stride, "stride", 1, "im2col")
+    padding = pair_of_whole_numbers(padding, "padding", 0, "im2col")
     rows, cols = _require_fit("im2col", x.shape[2:], kernel, stride, padding)
     columns = Unfold(kernel, stride, padding)(x)  # (N, C * kh * kw, OH * OW): one column per window
     return columns.transpose(0, 2, 1).reshape(x.shape[0] * rows * cols, x.shape[1] * kernel[0] * kernel[1])
@@ -451,8 +451,9 @@ def col2im(col, input_shape, kernel_h: int, kernel_w: int, stride=1, padding=0) 
     input_shape = tuple(int(size) for size in input_shape)
     if len(input_shape) != 4:
         raise ShapeError(f"col2im needs input_shape (N, C, H, W); got {input_shape}")
-    kernel, stride, padding = _pair((kernel_h, kernel_w), "kernel size", 1, "col2im"), \
-        _pair(stride, "stride", 1, "col2im"), _pair(padding, "padding", 0, "col2im")
+    kernel = pair_of_whole_numbers((kernel_h, kernel_w), "kernel size", 1, "col2im")
+    stride = pair_of_whole_numbers(stride, "stride", 1, "col2im")
+    padding = pair_of_whole_numbers(padding, "padding", 0, "col2im")
     rows, cols = _require_fit("col2im", input_shape[2:], kernel, stride, padding)
     expected = (input_shape[0] * rows * cols, input_shape[1] * kernel[0] * kernel[1])
     if col.shape != expected:
@@ -475,7 +476,8 @@ def conv2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     x, W = _tensor_only(x, "conv2d"), _tensor_only(W, "conv2d")
     _require_images("conv2d", x)
     _require_images("conv2d", W, "W (out_channels, in_channels, kh, kw)")
-    stride, padding = _pair(stride, "stride", 1, "conv2d"), _pair(padding, "padding", 0, "conv2d")
+    stride = pair_of_whole_numbers(stride, "stride", 1, "conv2d")
+    padding = pair_of_whole_numbers(padding, "padding", 0, "conv2d")
     filters, channels, kernel_h, kernel_w = W.shape
     if x.shape[1] != channels:
         raise ShapeError(f"conv2d: x has {x.shape[1]} channels (shape {x.shape}) but W expects {channels} "
@@ -494,8 +496,8 @@ def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
     x, W = _tensor_only(x, "conv_transpose2d"), _tensor_only(W, "conv_transpose2d")
     _require_images("conv_transpose2d", x)
     _require_images("conv_transpose2d", W, "W (in_channels, out_channels, kh, kw)")
-    stride, padding = _pair(stride, "stride", 1, "conv_transpose2d"), \
-        _pair(padding, "padding", 0, "conv_transpose2d")
+    stride = pair_of_whole_numbers(stride, "stride", 1, "conv_transpose2d")
+    padding = pair_of_whole_numbers(padding, "padding", 0, "conv_transpose2d")
     channels, filters, kernel_h, kernel_w = W.shape
     batch, in_channels, height, width = x.shape
     if in_channels != channels:
@@ -517,9 +519,9 @@ def conv_transpose2d(x, W, b=None, stride=1, padding=0) -> Tensor:
 def _pool_window(function: str, kernel_size, stride, padding) -> tuple:
     """A pooling's (kernel, stride, padding) as checked pairs; the stride defaults to the kernel (`function`, or
     the module, names the owner in errors)."""
-    kernel = _pair(kernel_size, "kernel_size", 1, function)
-    stride = kernel if stride is None else _pair(stride, "stride", 1, function)
-    padding = _pair(padding, "padding", 0, function)
+    kernel = pair_of_whole_numbers(kernel_size, "kernel_size", 1, function)
+    stride = kernel if stride is None else pair_of_whole_numbers(stride, "stride", 1, function)
+    padding = pair_of_whole_numbers(padding, "padding", 0, function)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise SettingError(f"{function}: padding must be at most half the kernel {kernel} (as in PyTorch), "
                            f"or a window could hold only padding; got {padding}")

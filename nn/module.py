@@ -27,6 +27,7 @@ import numpy as np
 from autograd import ShapeError, Tensor, Value
 from autograd import value as value_module
 from autograd.backend import NUMPY, device_of, is_numpy, move, namespace_of, resolve, to_numpy
+from autograd.value import clear_grad
 
 
 class StateFileError(ValueError):
@@ -171,7 +172,7 @@ class Module:
     def zero_grad(self) -> None:
         """Clear the gradients of all parameters (None for tensors, 0.0 for values)."""
         for p in self.parameters():
-            p.grad = None if isinstance(p, Tensor) else 0.0
+            clear_grad(p)
 
     def train(self, mode: bool = True) -> "Module":
         """Put this module and all inside it in training mode (or evaluation mode with False)."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 from autograd import Tensor, Value, numbers_of
 from autograd.backend import describe, library_of, namespace_of
 from autograd.errors import DeviceError
+from autograd.value import clear_grad
 
 from .settings import real_number
 
@@ -77,7 +78,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
         for p in self.params:
-            p.grad = None if isinstance(p, Tensor) else 0.0
+            clear_grad(p)
 
     def step(self) -> None:
         """Update every parameter that has a gradient and is not frozen."""

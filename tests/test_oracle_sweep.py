@@ -31,6 +31,7 @@ import autograd
 import nn
 from autograd import ShapeError, Tensor, Value, concatenate, grad, hessian, hvp, stack, value_and_grad, where
 from nn import functional as F
+from nn.settings import pair_of_whole_numbers
 
 RANDOM_POINTS = 5  # random draws per case and check
 FLOAT32 = dict(rtol=1e-5, atol=1e-5)  # atol: float32 sums of terms ~5 that cancel lose ~1e-6
@@ -489,8 +490,9 @@ def convolution_cases() -> list:
                  lambda torch, x, s=stride, p=padding: _F(torch).unfold(x, (3, 2), padding=p, stride=s)
                  .transpose(1, 2).reshape(-1, 3 * 3 * 2), variant=at),
         ]
+        steps, pads = pair_of_whole_numbers(stride, "", 1), pair_of_whole_numbers(padding, "", 0)
         rows, cols = [(size + 2 * pad - kernel) // step + 1 for size, kernel, step, pad in
-                      zip(IMAGES[2:], (3, 2), F._pair(stride, "", 1), F._pair(padding, "", 0))]
+                      zip(IMAGES[2:], (3, 2), steps, pads)]
         cases.append(Case(
             "F.col2im", lambda c, s=stride, p=padding: F.col2im(c, IMAGES, 3, 2, s, p),
             fixed((IMAGES[0] * rows * cols, 3 * 3 * 2)),
