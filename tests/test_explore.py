@@ -7,13 +7,13 @@ Playwright they skip with the reason here, and fail in CI (CI=true), as the PyTo
 import gc
 import html
 import json
-import os
 import re
 import shutil
 import weakref
 
 import numpy as np
 import pytest
+from conftest import IN_CI
 
 import autograd
 import nn
@@ -22,7 +22,6 @@ from autograd import ShapeError, Tensor, Value, topological_order
 from nn.scalar import MLP
 from viz.labels import format_number, gradient_text
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BROWSERS = ("chromium-headless-shell", "chromium")  # Debian's packages (scripts/ensure_system_deps.sh)
 
 

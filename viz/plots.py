@@ -364,19 +364,7 @@ def plot_filters(weights, path=None, *, columns: int = 10, title: str | None = N
     if weights.ndim != 4:
         raise ShapeError(f"plot_filters draws convolution weights of shape (out_channels, in_channels, kh, kw); "
                          f"got shape {weights.shape}")
-    count = weights.shape[0]
-    columns = max(1, min(columns, count))
-    rows = math.ceil(count / columns)
-    figure = _new_figure(figsize=(0.8 * columns, 0.8 * rows + (0.4 if title else 0.0)))
-    cells = figure.subplots(rows, columns, squeeze=False).ravel()
-    for axes, kernel in zip(cells, weights[:, 0]):
-        axes.imshow(kernel, cmap="gray_r", interpolation="nearest")  # the book's colours: dark is large
-    for axes in cells:
-        axes.set_axis_off()
-    if title:
-        figure.suptitle(visible(title))
-    _save(figure, path)
-    return figure
+    return plot_images(weights[:, 0], path, columns=columns, title=title)  # the book's colours: dark is large
 
 
 def plot_paths(f, paths, path=None, *, minimum=None, columns: int = 2, levels: int = 8):
