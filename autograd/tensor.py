@@ -131,7 +131,9 @@ class Tensor:
     __array_ufunc__ = None  # make NumPy hand `ndarray * Tensor` to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None, dtype=None):
-        self._data = _read_only(_as_float_array(data, dtype))
+        if type(data) is not np.ndarray or data.dtype.kind != "f" or dtype is not None:  # a float array is kept as is
+            data = _as_float_array(data, dtype)
+        self._data = _read_only(data)
         self._shown = None
         self._version = 0
         self.grad = None
