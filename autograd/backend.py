@@ -40,8 +40,8 @@ NAMESPACE_NAMES = {
 class _NumPyNamespace:
     """NumPy as the ops see it: numpy's own functions, except seven that NumPy writes in Python (np.sum,
     np.max, np.min, np.reshape, np.permute_dims, np.astype, np.isdtype), which here go straight to the
-    ufunc's reduce, the array's method or the dtype: np.sum of a (100, 10) array costs 2.5 µs more than
-    np.add.reduce, np.reshape 0.8 µs more than the method, in an MNIST step of about 600 µs."""
+    ufunc's reduce, the array's method or the dtype: on small arrays NumPy's Python wrapper costs more than the
+    work (BENCHMARKS.md, section 10)."""
 
     def __getattr__(self, name):  # everything else is numpy's own, looked up once
         function = getattr(np, name)

@@ -22,9 +22,8 @@ import numpy as np
 from .backend import device_of, get_num_threads, is_numpy, namespace_of, parallel_map
 from .ops import Op, _on_arrays, _run
 
-# Numbers in each piece of an unfold matrix that Conv2d makes at a time (4 MiB in float64): pieces that stay
-# in cache made DeepConvNet's step 1.25x (float64) to 1.6x (float32) faster than the whole batch's matrix;
-# 2**18 measured alike, 2**21 slower.
+# Numbers in each piece of an unfold matrix that Conv2d makes at a time (4 MiB in float64): a piece that stays
+# in cache is faster than the whole batch's matrix (BENCHMARKS.md, section 10, has the sizes tried).
 UNFOLD_PIECE = 2 ** 19
 
 
@@ -71,8 +70,8 @@ def _add_windows(windows, padded_shape, stride):
     if is_numpy(out) and stride[0] >= kernel[0] and stride[1] >= kernel[1]:  # no overlap: one strided assignment
         _windows(out, kernel, stride, writeable=True)[...] = windows
         return out
-    # One strided add per kernel position; measured faster than a strided-diagonal sum (1.6-3x) or
-    # np.bincount (1.7x) on MNIST-sized batches, as each add is one vectorised call.
+    # One strided add per kernel position, each one vectorised call: faster than a strided-diagonal sum or
+    # np.bincount on MNIST-sized batches (BENCHMARKS.md, section 10).
     places = _window_places(kernel, stride, windows.shape[2], windows.shape[3])
     for position, (rows, cols) in enumerate(places):
         out[:, :, rows, cols] += windows[..., position // kernel[1], position % kernel[1]]
@@ -167,12 +166,10 @@ class Conv2d(Op):
 
     Fused for memory and speed: the unfold matrix, kh * kw times the size of x, is made a few
     images at a time and never kept (backward unfolds x again), and the bias, added inside, keeps
-    no extra copy of the output. Measured on DeepConvNet's step against unfold, matmul and add
-    as separate ops (one thread): peak memory 166 instead of 622 MiB (float64), 82 instead of
-    311 MiB (float32); 1.65x (float64) and 1.33x (float32) faster; the price, the second unfold,
-    makes backward 2.3-2.5x the forward instead of 1.9-2x. Backward: d x is fold(W^T g), d W is
-    g unfold(x)^T summed over the batch, d b is g summed over everything but the channels, all
-    from Unfold, Fold and matrix products, so conv2d is differentiable to any order.
+    no extra copy of the output: less peak memory and a faster step than unfold, matmul and add as
+    separate ops, for a slower backward (BENCHMARKS.md, section 10). Backward: d x is fold(W^T g),
+    d W is g unfold(x)^T summed over the batch, d b is g summed over everything but the channels,
+    all from Unfold, Fold and matrix products, so conv2d is differentiable to any order.
     """
 
     name = "conv2d"
@@ -302,7 +299,7 @@ class RouteToChosen(Op):
         batch, channels, height, width = self.input_shape
         padded_shape = (batch, channels, height + 2 * self.padding[0], width + 2 * self.padding[1])
         if is_numpy(g) and self.stride[0] >= self.kernel[0] and self.stride[1] >= self.kernel[1]:
-            # Windows do not overlap: one indexed assignment through a window view (up to 1.5x one pass per position).
+            # Windows do not overlap: one indexed assignment through a window view, faster than a pass per position.
             out = np.zeros(padded_shape, dtype=g.dtype)
 
             def route(piece):  # each thread its own slice of the batch

@@ -300,7 +300,7 @@ class Relu(Op):
 
     def backward(self, ctx, g, a, out):
         # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on. The mask as numbers
-        # (the standard multiplies no booleans with floats); a where() here cost 10 us more per MNIST step.
+        # (the standard multiplies no booleans with floats), cheaper than a where() (BENCHMARKS.md, section 10).
         passes = ~(_array_of(a) <= 0)
         return (g * namespace_of(passes).astype(passes, _array_of(g).dtype),)
 

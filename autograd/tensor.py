@@ -274,7 +274,7 @@ class Tensor:
         return self.shape[0]
 
     def __iter__(self):
-        # Without it Python iterates through __getitem__ until an IndexError, and a 0-d tensor gave [].
+        # Defined so that a 0-d tensor refuses iteration: Python's fallback through __getitem__ would give [].
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor (as in NumPy and PyTorch): use .item() for its number")
         return (self[index] for index in range(self.shape[0]))

@@ -579,7 +579,7 @@ def dropout(x, p: float = 0.5, training: bool = True, seed_or_rng=None) -> Tenso
         return x * 0.0
     keep = initialisers.generator(seed_or_rng).random(x.shape) >= p
     # Drawn by NumPy's seeded generator and copied to x's library: the Array API has no random module, and one
-    # generator gives the same masks, so the same run, on every library (about 5 ns per element on the host).
+    # generator gives the same masks, so the same run, on every library (its cost: BENCHMARKS.md, section 10).
     mask = namespace_of(x.data).asarray(keep * (1.0 / (1.0 - p)), dtype=x.dtype, device=device_of(x.data))
     return x * mask
 
