@@ -11,6 +11,10 @@ Two paths share one `Module` base:
 `nn.functional` holds activations and losses as functions, `nn.optim` the
 optimizers, `nn.data` data sets, `DataLoader` and `load_mnist`, `nn.book` the book's
 trained SimpleConvNet and DeepConvNet.
+
+The modules stand in floors, each importing only from the floors below it (tests/test_nn_floors.py):
+settings, module, progress; init, optim; functional; activations, data; layers, scalar; training;
+sequential; book.
 """
 import importlib  # noqa: I001 (the long name lists below stay in compact rows)
 
@@ -36,6 +40,7 @@ _ON_FIRST_USE = {
 
 
 def __getattr__(name: str):
+    """A name of the training stack, imported the first time it is asked for (PEP 562)."""
     if name not in _ON_FIRST_USE:
         raise AttributeError(f"module 'nn' has no attribute {name!r}")
     module = importlib.import_module(f"nn.{_ON_FIRST_USE[name] or name}")
