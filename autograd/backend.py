@@ -235,6 +235,16 @@ _pool_in_use = threading.Lock()
 _blas = None  # threadpoolctl's handle on the BLAS libraries loaded with NumPy, made on first use
 
 
+def _new_pool_in_a_forked_child() -> None:
+    """A forked child has none of its parent's threads: it makes a pool of its own when it needs one."""
+    global _pool, _pool_in_use
+    _pool, _pool_in_use = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_pool_in_a_forked_child)
+
+
 def get_num_threads() -> int:
     """How many threads convolution and pooling share a batch among (the BLAS's own setting by default)."""
     return _threads

@@ -2,6 +2,7 @@
 follows the usual variables, the pool really runs pieces at the same time with the BLAS held to one thread each,
 and the results are those of one thread."""
 import os
+import signal
 import threading
 
 import numpy as np
@@ -63,6 +64,19 @@ def test_a_call_from_inside_a_piece_runs_in_its_own_thread(threads):
     threads(2)
     assert backend.parallel_map(lambda outer: backend.parallel_map(lambda inner: outer * 10 + inner, [1, 2]),
                                 [1, 2]) == [[11, 12], [21, 22]]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX's")
+def test_a_forked_child_makes_a_pool_of_its_own(threads):
+    threads(2)
+    both_running = threading.Barrier(2, timeout=10)
+    backend.parallel_map(lambda item: both_running.wait(), [1, 2])  # both of the parent's threads ran, now idle
+    child = os.fork()
+    if child == 0:
+        signal.alarm(30)  # a child waiting on the parent's threads would hang: killed instead
+        os._exit(0 if backend.parallel_map(abs, [-1, -2]) == [1, 2] else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.parametrize("batch", [0, 1, 3, 7])
