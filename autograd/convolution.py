@@ -10,7 +10,8 @@ largest element. The protocol is `ops.py`'s.
 
 Arrays of any Array API library work (`xp = namespace_of(x)`, as in ops.py); NumPy arrays take
 fast paths through strided window views (`sliding_window_view`, which other libraries lack),
-the others one strided slice per kernel position.
+the others one strided slice per kernel position. On NumPy, slices of the batch run on several
+threads at once (`backend.parallel_map`, as many as `autograd.get_num_threads()`).
 """
 from __future__ import annotations
 
