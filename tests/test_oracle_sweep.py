@@ -666,6 +666,8 @@ NOT_DIFFERENTIABLE = {
     "autograd.ShapeError": "an exception class", "autograd.BackwardError": "an exception class",
     "autograd.GradcheckError": "an exception class", "autograd.AnomalyError": "an exception class",
     "autograd.DeviceError": "an exception class", "autograd.MixedNodeError": "an exception class",
+    "autograd.set_num_threads": "a setting (threads for convolution and pooling), computes nothing",
+    "autograd.get_num_threads": "reports a setting",
     "F.accuracy": "a count of correct argmaxes (a float, no gradient)",
     "nn.Module": "the abstract base of modules",
     "nn.Perceptron": "a step-function perceptron returning 0 or 1: non-differentiable by design",
