@@ -95,3 +95,34 @@ def test_convolution_and_pooling_on_several_threads_give_one_threads_results(thr
     np.testing.assert_array_equal(y3, y1)
     for one, several in zip(grads1, grads3):
         np.testing.assert_allclose(several, one, rtol=1e-12, atol=1e-12)  # the weights' sum may add in another order
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (2, 3, 1), (3, 3, 1)])
+@pytest.mark.parametrize("count", [1, 2])
+def test_max_pooling_routes_g_to_each_windows_first_largest_zeros_elsewhere(threads, kernel, stride, padding, count):
+    threads(count)
+    rng = np.random.default_rng(kernel + stride)
+    x = Tensor(rng.integers(0, 3, (5, 2, 8, 8)).astype(float), requires_grad=True)  # ties: the first one wins
+    y = F.max_pool2d(x, kernel, stride, padding)
+    g = -1.0 - rng.random(y.shape)  # negative, so a 0 times it would be -0.0
+    y.backward(g)
+    expected = np.zeros((5, 2, 8 + 2 * padding, 8 + 2 * padding))
+    padded = np.pad(x.data, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=-np.inf)
+    for n, c, i, j in np.ndindex(*y.shape):
+        window = padded[n, c, i * stride:i * stride + kernel, j * stride:j * stride + kernel]
+        row, column = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first largest, row by row
+        expected[n, c, i * stride + row, j * stride + column] += g[n, c, i, j]
+    expected = expected[:, :, padding:padding + 8, padding:padding + 8]
+    np.testing.assert_array_equal(x.grad, expected)
+    assert not np.signbit(x.grad[x.grad == 0]).any()  # +0.0 where nothing was routed
+
+
+def test_max_pooling_keeps_an_inf_or_nan_of_g_at_its_own_place(threads):
+    threads(2)
+    x = Tensor(np.arange(32.0).reshape(2, 1, 4, 4), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    g = np.ones(y.shape)
+    g[0, 0, 0, 0], g[1, 0, 1, 1] = np.inf, np.nan
+    y.backward(g)
+    assert x.grad[0, 0, 1, 1] == np.inf and np.isnan(x.grad[1, 0, 3, 3])
+    assert np.isfinite(np.delete(x.grad.ravel(), [5, 31])).all()  # the other places of those windows stay 0 or 1
