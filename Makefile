@@ -26,8 +26,9 @@ test: $(VENV)/.installed-dev,plot
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest -q -p no:cacheprovider
 
-# Warnings are errors (-W), so a broken docstring or a notebook that fails stops the build.
-docs: $(VENV)/.installed-docs,plot
+# Warnings are errors (-W), so a broken docstring or a notebook that fails stops the build;
+# the testing extra (hypothesis) runs the property-test page.
+docs: $(VENV)/.installed-docs,plot,testing
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	@echo "the site is in docs/_build/html/index.html"
 
