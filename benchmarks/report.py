@@ -544,6 +544,13 @@ def chart(r: dict, path: Path = CHART) -> None:
     plt.close(figure)
 
 
+#: Where BENCHMARKS.md's hand-written sections start (measured by hand, not by `make bench`): a rerun keeps them.
+HAND_WRITTEN = "<!-- Sections below are written by hand; make bench keeps them as they are. -->"
+
+
 def write(r: dict) -> None:
-    MARKDOWN.write_text(markdown(r))
+    """BENCHMARKS.md anew from the results, followed by its hand-written sections as they were; the chart."""
+    old = MARKDOWN.read_text() if MARKDOWN.exists() else ""
+    kept = old[old.index(HAND_WRITTEN):] if HAND_WRITTEN in old else ""
+    MARKDOWN.write_text(markdown(r).rstrip("\n") + ("\n\n" + kept if kept else "\n"))
     chart(r)
