@@ -49,7 +49,7 @@ def test_git_ignores_what_the_notebooks_write_beside_themselves():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_reads_no_data_from_beside_the_repository(path):
-    """A clone has no ../shared: the notebooks find their data as a user's would (nn.load_mnist, nn.book)."""
+    """A clone has no data folder beside it: the notebooks find data as a user's would (nn.load_mnist, nn.book)."""
     sources = "".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
     assert "shared/" not in sources and "MNIST_DATA" not in sources, path.name
 
