@@ -64,7 +64,6 @@ from .ops import (
 from .value import Value
 
 _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
-_FLOAT_DTYPE_NAMES = ("float16", "float32", "float64")
 
 
 # ---- what t.data shows -------------------------------------------------------

@@ -9,11 +9,16 @@ import html
 import json
 import re
 import shutil
+import sys
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import IN_CI
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import apple_orange  # noqa: E402
 
 import autograd
 import nn
@@ -26,13 +31,8 @@ BROWSERS = ("chromium-headless-shell", "chromium")  # Debian's packages (scripts
 
 
 def book_price():
-    """The book's apple example (figure 5-16): 2 apples at 100, 3 oranges at 150, tax 1.1."""
-    apple, apple_count = Value(100.0, name="apple"), Value(2.0, name="apple_num")
-    orange, orange_count = Value(150.0, name="orange"), Value(3.0, name="orange_num")
-    tax = Value(1.1, name="tax")
-    price = (apple * apple_count + orange * orange_count) * tax
-    price.name = "price"
-    return price
+    """The book's apple example (figure 5-16): 2 apples at 100, 3 oranges at 150, tax 1.1 (examples/apple_orange.py)."""
+    return apple_orange.apple_orange()["price"]
 
 
 def small_network():
