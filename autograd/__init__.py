@@ -11,12 +11,13 @@ from .errors import AnomalyError, BackwardError, DeviceError, GradcheckError, Mi
 from .functional import grad, gradgradcheck, hessian, hvp, value_and_grad
 from .graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad, topological_order
 from .numerical import gradcheck, numerical_grad
-from .ops import Context, Op
-from .tensor import Tensor, as_tensor, concatenate, numbers_of, stack, tensor, where
+from .ops import concatenate, stack, where
+from .tensor import Context, Op, Tensor, as_tensor, is_tensor, numbers_of, tensor, tensor_method
 from .value import Value
 
 __all__ = [
-    "Value", "Tensor", "tensor", "as_tensor", "numbers_of", "Op", "Context", "concatenate", "stack", "where",
+    "Value", "Tensor", "tensor", "as_tensor", "is_tensor", "numbers_of", "Op", "Context", "tensor_method",
+    "concatenate", "stack", "where",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "topological_order",
     "get_num_threads", "set_num_threads",
     "numerical_grad", "gradcheck", "gradgradcheck", "grad", "value_and_grad", "hessian", "hvp",

@@ -2,11 +2,13 @@
 Python Array API standard (CuPy on a GPU, PyTorch tensors, Dask arrays, `array_api_strict`).
 
 The ops take their functions from their operands' namespace: `xp = namespace_of(a)`, then
-`xp.exp(a)` where NumPy code writes `np.exp(a)`. NumPy arrays get `NUMPY`: numpy's own
-functions, with a faster door to seven of them (one type check, so the default path costs
-nothing extra). Arrays of CuPy, PyTorch and Dask get array-api-compat's namespace for their library, which
-smooths over its departures from the standard; any other array answers for itself through
-the standard's `__array_namespace__()` (array_api_strict does). Libraries are told apart by
+`xp.exp(a)` where NumPy code writes `np.exp(a)`. Each namespace is an `ArrayNamespace`: the library's
+functions, plus the few things libraries do differently or faster (picking rows, scatter-add, windows of
+images, sharing a batch among threads), so that no rule asks which library it runs on. NumPy arrays get
+`numpy_namespace`, with a faster door to seven functions (one type check, so the default path costs nothing
+extra). Arrays of CuPy, PyTorch and Dask get array-api-compat's namespace for their library, which smooths over
+its departures from the standard; any other array answers for itself through the standard's
+`__array_namespace__()` (array_api_strict does). Libraries are told apart by
 the module their array type comes from, not by array-api-compat's checks, which import-test
 every library they know and fail where one is blocked (`sys.modules["torch"] = None`).
 A Tensor (a backward rule run under `create_graph=True`) answers with its own namespace,
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import importlib
+import math
 import numbers
 import os
 import threading
@@ -37,19 +40,101 @@ NAMESPACE_NAMES = {
 }
 
 
-class _NumPyNamespace:
-    """NumPy as the ops see it: numpy's own functions, except seven that NumPy writes in Python (np.sum,
-    np.max, np.min, np.reshape, np.permute_dims, np.astype, np.isdtype), which here go straight to the
-    ufunc's reduce, the array's method or the dtype: on small arrays NumPy's Python wrapper costs more than the
-    work (BENCHMARKS.md, section 10)."""
+class ArrayNamespace:
+    """An array library as the ops call it: its Array API functions (`xp.exp(a)`, `xp.sum(a, axis=...)`), plus the
+    few things below that libraries do differently or faster, so that no op's rule asks which library it runs on.
 
-    def __getattr__(self, name):  # everything else is numpy's own, looked up once
-        function = getattr(np, name)
+    The methods here are written with the standard's functions alone, for any library; NumPy's and Dask's
+    namespaces (below) replace some of them with their own ways.
+    """
+
+    threads = 1  # how many slices of a batch `map_pieces` works on at once
+
+    def __init__(self, library):
+        self.library = library
+
+    def __getattr__(self, name):  # everything else is the library's own function, looked up once
+        function = getattr(self.library, name)
         setattr(self, name, function)
         return function
 
     def __repr__(self):
-        return "NUMPY (numpy, with fast reductions and reshapes)"
+        return f"{type(self).__name__}({self.library.__name__})"
+
+    def map_pieces(self, function, pieces) -> list:
+        """[function(piece) for piece in pieces]: in turn here; NumPy shares the pieces among threads."""
+        return [function(piece) for piece in pieces]
+
+    def pick(self, x, index):
+        """x[index]; an integer array alone picks whole rows, which the standard spells take(x, index, axis=0)."""
+        if getattr(index, "ndim", 0) == 1 and self.isdtype(index.dtype, "integral"):
+            return self.take(x, index, axis=0)
+        return x[index]
+
+    def pick_in_rows(self, rows, columns):
+        """rows[i, columns[i]] for every row i: the number at each row's label."""
+        return self.reshape(self.take_along_axis(rows, self.reshape(columns, (-1, 1)), axis=1), (-1,))
+
+    def scatter_add(self, shape, index, values):
+        """Zeros of `shape` with `values` added at `index`, where repeated positions add up (the adjoint of pick)."""
+        device = device_of(values)
+        if is_basic_index(index):  # slices and integers never repeat an element: plain assignment
+            result = self.zeros(shape, dtype=values.dtype, device=device)
+            result[index] = values
+            return result
+        # The standard has no scatter-add: a one-hot matrix of where each value goes adds repeats up
+        # (memory: values x elements, so fine for the index sizes a gradient check uses, not for embeddings).
+        size = math.prod(shape)
+        places = self.reshape(self.pick(self.reshape(self.arange(size, device=device), shape), index), (-1, 1))
+        one_hot = self.astype(places == self.arange(size, device=device), values.dtype)
+        return self.reshape(self.reshape(values, (1, -1)) @ one_hot, shape)
+
+    def broadcast_like(self, g, like):
+        """g broadcast to the shape of `like` (whose gradient it becomes)."""
+        return self.broadcast_to(g, like.shape)
+
+    def windows(self, padded, kernel, stride):
+        """Every kernel-sized window of padded NCHW images, as (N, C, OH, OW, kh, kw): a strided slice per kernel
+        position, stacked (NumPy gives a view instead)."""
+        rows, cols = window_counts(padded.shape, kernel, stride)
+        places = window_places(kernel, stride, rows, cols)
+        stacked = self.stack([padded[:, :, r, c] for r, c in places], axis=-1)  # (N, C, OH, OW, kh * kw)
+        return self.reshape(stacked, stacked.shape[:4] + tuple(kernel))
+
+    def add_windows(self, windows, padded_shape, stride):
+        """The adjoint of `windows`: a fresh array of `padded_shape` where each window's numbers are added back at the
+        place it came from (overlapping windows add up). One strided add per kernel position, each one vectorised
+        call: faster than a strided-diagonal sum or a bincount on MNIST-sized batches (BENCHMARKS.md, section 10)."""
+        kernel = windows.shape[4:]
+        out = self.zeros(padded_shape, dtype=windows.dtype, device=device_of(windows))
+        for position, (rows, cols) in enumerate(window_places(kernel, stride, windows.shape[2], windows.shape[3])):
+            out[:, :, rows, cols] += windows[..., position // kernel[1], position % kernel[1]]
+        return out
+
+    def route_to_chosen(self, g, chosen, padded_shape, kernel, stride):
+        """Zeros of `padded_shape` with each of g's numbers (one per window) added at its window's chosen element
+        (`chosen`: the place in the window, row by row): max pooling's backward."""
+        out, zeros = self.zeros(padded_shape, dtype=g.dtype, device=device_of(g)), self.zeros_like(g)
+        for position, (rows, cols) in enumerate(window_places(kernel, stride, g.shape[2], g.shape[3])):
+            out[:, :, rows, cols] += self.where(chosen == position, g, zeros)
+        return out
+
+
+class NumPyNamespace(ArrayNamespace):
+    """NumPy as the ops see it: numpy's own functions, except seven that NumPy writes in Python (np.sum, np.max,
+    np.min, np.reshape, np.permute_dims, np.astype, np.isdtype), which here go straight to the ufunc's reduce, the
+    array's method or the dtype: on small arrays NumPy's Python wrapper costs more than the work (BENCHMARKS.md,
+    section 10). Batches are shared among threads, and windows are strided views."""
+
+    def __repr__(self):
+        return "numpy_namespace (numpy, with fast reductions and reshapes)"
+
+    @property
+    def threads(self) -> int:
+        return _threads
+
+    def map_pieces(self, function, pieces) -> list:
+        return parallel_map(function, pieces)
 
     @staticmethod
     def sum(x, axis=None, keepdims=False):
@@ -80,12 +165,71 @@ class _NumPyNamespace:
         letters = _DTYPE_KINDS.get(kind) if isinstance(kind, str) else "".join([_DTYPE_KINDS[k] for k in kind])
         return dtype.kind in letters
 
+    @staticmethod
+    def pick(x, index):
+        return x[index]
+
+    @staticmethod
+    def pick_in_rows(rows, columns):
+        return rows[np.arange(rows.shape[0]), columns]
+
+    def scatter_add(self, shape, index, values):
+        if is_basic_index(index):
+            return super().scatter_add(shape, index, values)
+        result = np.zeros(shape, dtype=values.dtype)
+        np.add.at(result, index, values)  # integer arrays may repeat: y[[0, 0]] sends two gradients to y[0]
+        return result
+
+    @staticmethod
+    def windows(padded, kernel, stride, writeable=False):
+        view = np.lib.stride_tricks.sliding_window_view(padded, kernel, axis=(2, 3), writeable=writeable)
+        return view[:, :, ::stride[0], ::stride[1]]
+
+    def add_windows(self, windows, padded_shape, stride):
+        kernel = windows.shape[4:]
+        if stride[0] < kernel[0] or stride[1] < kernel[1]:
+            return super().add_windows(windows, padded_shape, stride)
+        out = np.zeros(padded_shape, dtype=windows.dtype)
+        self.windows(out, kernel, stride, writeable=True)[...] = windows  # no overlap: one strided assignment
+        return out
+
+    def route_to_chosen(self, g, chosen, padded_shape, kernel, stride):
+        if stride[0] < kernel[0] or stride[1] < kernel[1] or not bool(np.isfinite(g).all()):
+            return super().route_to_chosen(g, chosen, padded_shape, kernel, stride)
+        # Windows do not overlap: each kernel position's strided view is g times "chosen here" (1 or 0), then + 0.0,
+        # which makes the -0.0 of a negative g times 0 a 0.0; faster than one indexed assignment or a where() per
+        # position (BENCHMARKS.md). A nan or inf in g (times 0: nan) takes the general way above.
+        out = np.zeros(padded_shape, dtype=g.dtype)
+        places = window_places(kernel, stride, g.shape[2], g.shape[3])
+
+        def route(piece):  # each thread its own slice of the batch
+            for position, (rows, cols) in enumerate(places):
+                view = out[piece, :, rows, cols]
+                np.multiply(g[piece, ...], chosen[piece, ...] == position, out=view)
+                view += 0.0
+
+        parallel_map(route, batch_slices(g.shape[0], _threads))
+        return out
+
+
+class DaskNamespace(ArrayNamespace):
+    """Dask as the ops see it: array-api-compat's namespace, with a broadcast that keeps out-of-core data in chunks."""
+
+    def pick_in_rows(self, rows, columns):  # Dask has no take_along_axis: the label's column, by a mask
+        is_label = self.reshape(columns, (-1, 1)) == self.arange(rows.shape[1])
+        return self.sum(self.where(is_label, rows, 0.0), axis=1)
+
+    def broadcast_like(self, g, like):
+        # A broadcast is one task the size of the whole input (out-of-core data would not fit); adding zeros
+        # in like's chunks keeps it chunk by chunk.
+        return g + self.zeros_like(like)
+
 
 _DTYPE_KINDS = {"bool": "b", "signed integer": "i", "unsigned integer": "u", "integral": "iu",
                 "real floating": "f", "complex floating": "c", "numeric": "iufc"}
 
 
-NUMPY = _NumPyNamespace()
+numpy_namespace = NumPyNamespace(np)
 
 
 def is_numpy(array) -> bool:
@@ -95,6 +239,7 @@ def is_numpy(array) -> bool:
 #: array-api-compat's namespace for the libraries that need one, by the top module of their array type.
 _COMPAT_NAMESPACES = {"cupy": "array_api_compat.cupy", "torch": "array_api_compat.torch",
                       "dask": "array_api_compat.dask.array"}
+_namespaces = {}  # ArrayNamespace of each library module, made on first use
 
 
 def library_of(array) -> str:
@@ -111,49 +256,47 @@ def is_other_library_array(x) -> bool:
 
 
 def _library_namespace(array):
-    """The namespace of a non-NumPy array: array-api-compat's for its library, else its own."""
+    """The namespace of a non-NumPy array: array-api-compat's for its library, else its own (a Tensor's records ops)."""
     name = _COMPAT_NAMESPACES.get(library_of(array))
     if name is not None:
-        return importlib.import_module(name)
-    if not hasattr(array, "__array_namespace__"):
+        library = importlib.import_module(name)
+    elif hasattr(array, "__array_namespace__"):
+        library = array.__array_namespace__()
+        if isinstance(library, ArrayNamespace):
+            return library
+    else:
         raise TypeError(f"{type(array).__name__} is not an array scratchgrad can compute with: use NumPy, CuPy, "
                         "PyTorch, Dask or an array library that follows the Python Array API standard")
-    return array.__array_namespace__()
+    xp = _namespaces.get(library)
+    if xp is None:
+        xp = _namespaces[library] = (DaskNamespace if name == _COMPAT_NAMESPACES["dask"] else ArrayNamespace)(library)
+    return xp
 
 
 def namespace_of(*arrays):
-    """The Array API namespace of the arrays (Python numbers fit any); they must all share one, on one device.
+    """The namespace of the arrays (Python numbers fit any); they must all share one, on one device.
 
-    >>> namespace_of(np.ones(2), 3.0) is NUMPY
+    >>> namespace_of(np.ones(2), 3.0) is numpy_namespace
     True
     """
     for array in arrays:  # the default path: NumPy arrays (Tensor.data's subclass too) and numbers, a type check each
         if type(array) is not np.ndarray and not isinstance(array, (np.ndarray, float, int, np.generic)):
             break
     else:
-        return NUMPY
+        return numpy_namespace
     namespaces = {}
     for array in arrays:
         if isinstance(array, (int, float, bool)) or array is None:
             continue
-        if is_numpy(array):
-            xp = NUMPY
-        elif hasattr(array, "_record"):  # a Tensor: its namespace records ops
-            xp = array.__array_namespace__()
-        else:
-            xp = _library_namespace(array)
-        namespaces.setdefault((xp, _device_key(array, xp)), array)
+        xp = numpy_namespace if is_numpy(array) else _library_namespace(array)
+        namespaces.setdefault((xp, "cpu" if xp is numpy_namespace else str(device_of(array))), array)
     if len(namespaces) > 1:
         (_, one), (_, other) = list(namespaces.items())[:2]
         raise DeviceError(
             f"these arrays live in different places: {describe(one)} and {describe(other)}; nothing is moved "
             "silently: bring them together first with .to(...), e.g. t.to('numpy') or t.to('cuda')"
         )
-    return next(iter(namespaces))[0] if namespaces else NUMPY
-
-
-def _device_key(array, xp):
-    return "cpu" if xp is NUMPY else str(array.device if hasattr(array, "_record") else device_of(array))
+    return next(iter(namespaces))[0] if namespaces else numpy_namespace
 
 
 def device_of(array):
@@ -168,7 +311,9 @@ def dtype_name(dtype) -> str:
 
 def describe(array) -> str:
     """Where an array lives, for error messages: "numpy array on cpu", "cupy array on <CUDA Device 0>"."""
-    if hasattr(array, "_record"):
+    from .tensor import is_tensor  # tensor.py imports this module: here only for error messages
+
+    if is_tensor(array):
         return f"Tensor over {describe(array.data)}"
     return f"{library_of(array)} array on {device_of(array)}"
 
@@ -188,6 +333,53 @@ def to_numpy(array) -> np.ndarray:
     return np.asarray(array)  # NumPy's own, array_api_strict and others hand NumPy their buffer
 
 
+def index_for(data, index):
+    """An index of `data`, in its library: NumPy masks and integer arrays (constants, not data) are moved there,
+    and a basic index gets the trailing `...` the standard wants written out (NumPy reads x[1:] as x[1:, ...])."""
+    if is_numpy(data):
+        return index
+    xp, device = namespace_of(data), device_of(data)
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = tuple(xp.asarray(part, device=device) if isinstance(part, (np.ndarray, list)) else part for part in parts)
+    if all(part is None or isinstance(part, (slice, numbers.Integral)) for part in parts):
+        return parts + (Ellipsis,)
+    return parts if isinstance(index, tuple) else parts[0]
+
+
+def mask_for(data, condition):
+    """A condition (a list, a NumPy or another library's array) as booleans in the library and on the device of
+    `data`: a constant like an index."""
+    if is_other_library_array(condition):
+        return condition
+    condition = np.asarray(condition, dtype=bool)
+    return condition if is_numpy(data) else move(condition, namespace_of(data), device_of(data))
+
+
+def is_basic_index(index) -> bool:
+    """True for an index of slices, integers, None and ... alone, which never picks an element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, numbers.Integral)) for p in parts)
+
+
+# ---- windows of images (convolution and pooling, ch. 7) ----------------------------------------------------------
+def window_counts(padded_shape, kernel, stride) -> tuple:
+    """(OH, OW): how many windows of `kernel`, `stride` apart, fit in padded images of shape (N, C, H, W)."""
+    return tuple((padded_shape[2 + axis] - kernel[axis]) // stride[axis] + 1 for axis in (0, 1))
+
+
+def window_places(kernel, stride, rows, cols) -> list:
+    """For each kernel position (row by row), the (rows, columns) slices of the padded images holding that
+    element of every window: a strided slice of an (N, C, OH, OW) shape, in any array library."""
+    return [(slice(i, i + stride[0] * (rows - 1) + 1, stride[0]), slice(j, j + stride[1] * (cols - 1) + 1, stride[1]))
+            for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+def batch_slices(batch: int, count: int) -> list:
+    """`count` slices of about the same length covering range(batch) (fewer when the batch is smaller)."""
+    step = -(-batch // count) if count else batch
+    return [slice(start, min(start + step, batch)) for start in range(0, batch, max(step, 1))]
+
+
 def resolve(target):
     """The namespace a `.to(target)` means: a module (numpy, cupy, torch, dask.array, array_api_strict)
     or one of NAMESPACE_NAMES."""
@@ -200,8 +392,8 @@ def resolve(target):
             target = importlib.import_module(name)
         except ImportError as err:
             raise ImportError(f".to({target!r}) needs {name.split('.')[0]}, which is not installed") from err
-    if target is np or target is NUMPY:
-        return NUMPY
+    if target is np or target is numpy_namespace:
+        return numpy_namespace
     return namespace_of(target.asarray(0.0))
 
 
@@ -210,7 +402,7 @@ def move(array, target, device=None):
     "cuda:1" for PyTorch), as a copy through the host unless it is there already. Without a device,
     CuPy arrays go to CuPy's current device and PyTorch tensors to the CPU."""
     xp = resolve(target)
-    if xp is NUMPY:
+    if xp is numpy_namespace:
         return to_numpy(array)
     if namespace_of(array) is xp and (device is None or str(device_of(array)) == str(device)):
         return array

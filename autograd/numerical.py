@@ -66,7 +66,7 @@ def _tensor_central_difference(f, x: Tensor, h: float) -> np.ndarray:
     xp, device = namespace_of(original), backend.device_of(original)
 
     def f_at_nudged(_):
-        if xp is not backend.NUMPY:
+        if xp is not backend.numpy_namespace:
             x._data = backend.move(nudged, xp, device)
         return f(x)
 

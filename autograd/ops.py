@@ -1,27 +1,26 @@
-"""The Tensor op table: every operation's forward and backward, side by side.
+"""The Tensor op table: every operation's forward and backward, side by side, each registered as
+Tensor methods beside its class (`@tensor_method("exp")` makes `Exp` the method `t.exp()`).
 
-An `Op` is a pure description: its constructor takes the op's settings (an axis, an
-exponent, an index) and nothing changes it afterwards. Each call gets a `Context` of
-its own, which `forward` may fill and `backward` reads, as in PyTorch's
-`autograd.Function`:
+The protocol is `Op`'s (tensor.py): `forward(ctx, *arrays)` computes the result, `backward(ctx, g,
+*inputs, out)` the vector-Jacobian product, one gradient per input (None where
+`ctx.needs_input_grad` says nobody wants it).
 
-- `forward(ctx, *arrays) -> array` computes the result from the inputs' arrays;
-- `backward(ctx, g, *inputs, out) -> one gradient per input` is the vector-Jacobian
-  product: g is d(final)/d(out), the result is d(final)/d(input) for each input
-  (None where `ctx.needs_input_grad` says nobody wants it).
-
-Rules read as NumPy code with `xp` where NumPy code has `np`: `xp = namespace_of(a)` is
-the array library of the operands (NumPy, CuPy, PyTorch, Dask, array_api_strict; see
-backend.py), and only the Python Array API standard's functions are used (`xp.sum(x,
-axis=...)`, `xp.reshape`, `xp.permute_dims`), since a standard array has no `.sum()` method.
-The backward driver feeds arrays, or Tensors under `create_graph=True`; a Tensor's
-namespace records ops, so the same rule also builds the derivative's own graph (higher
-derivatives).
+Each rule is one formula on `xp`, read as NumPy code with `xp` where NumPy code has `np`:
+`xp = namespace_of(a)` is the namespace of the operands (NumPy, CuPy, PyTorch, Dask,
+array_api_strict; see backend.py), and only the Python Array API standard's functions are used
+(`xp.sum(x, axis=...)`, `xp.reshape`, `xp.permute_dims`), since a standard array has no `.sum()`
+method. Under `create_graph=True` the rules are fed Tensors, whose namespace records ops, so the
+same rule builds the derivative's own graph (higher derivatives); a rule that needs another op
+calls it (`ScatterAdd(...)(g)`), which computes on arrays and records on Tensors.
 
 Broadcasting is undone in backward by summing the gradient back to each input's shape.
 Most ops are primitives; Affine, Sigmoid, Softplus, Softmax, LogSoftmax and
 SoftmaxCrossEntropy are fused for speed or numerical stability, and say which.
 The book's chapters are cited as "ch. N" (Saito, *Deep Learning from Scratch*).
+
+To add an op: write its class here (or anywhere) with `forward` and `backward`, put
+`@tensor_method("name")` above it for a Tensor method, and give it a case in the PyTorch sweep
+(tests/test_oracle_sweep.py), which fails until it has one.
 """
 from __future__ import annotations
 
@@ -30,62 +29,12 @@ import numbers
 
 import numpy as np
 
-from .backend import NUMPY, device_of, library_of, move, namespace_of
+from .backend import device_of, index_for, mask_for, move, namespace_of, resolve
 from .errors import ShapeError
-
-
-class Context:
-    """What one call of an op leaves for its backward: which inputs want a gradient, the inputs'
-    versions when the op read them (to catch later in-place changes), and anything `forward` saved."""
-
-    __slots__ = ("needs_input_grad", "input_versions", "saved")
-
-    def __init__(self, needs_input_grad: tuple = (), input_versions: tuple = ()):
-        self.needs_input_grad = needs_input_grad
-        self.input_versions = input_versions
-        self.saved = None
-
-
-class Op:
-    """One differentiable operation; call an instance on Tensors to run it and record the result.
-
-    `name` is the op's one ASCII name, shown as `tensor.op` (viz draws it with a glyph).
-    `fresh_gradients`: backward returns only new arrays that nothing else holds, so a leaf
-    may keep its gradient as it is instead of copying it (see Tensor's `_accumulate`).
-    """
-
-    name = "?"
-    fresh_gradients = False
-
-    def __call__(self, *inputs):
-        return inputs[0]._record(self, inputs)  # the Tensor runs forward and keeps the graph (tensor.py)
-
-    def forward(self, ctx: Context, *arrays):
-        raise NotImplementedError
-
-    def backward(self, ctx: Context, g, *inputs_and_out):
-        raise NotImplementedError
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+from .tensor import Op, Tensor, constant_like, tensor_method
 
 
 # ---- helpers the rules share: each takes an array or a Tensor -------------------------------
-def _on_arrays(x) -> bool:
-    """True for arrays of any library (and NumPy scalars), False for Tensors (a rule run under create_graph)."""
-    return not hasattr(x, "_record")
-
-
-def _array_of(x):
-    """The array behind x: rules read masks and counts from numbers, never from the graph."""
-    return x if _on_arrays(x) else x.data
-
-
-def _run(op, *inputs):
-    """Call `op` on arrays (a first-order backward) or on Tensors, recording it (under create_graph)."""
-    return op.forward(None, *inputs) if _on_arrays(inputs[0]) else op(*inputs)
-
-
 def _sum_to_shape(grad, shape):
     """Undo broadcasting: sum `grad` over the axes that broadcasting added or stretched."""
     if grad.shape == shape:
@@ -94,20 +43,6 @@ def _sum_to_shape(grad, shape):
     stretched = tuple(i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
     xp = namespace_of(grad)
     return xp.reshape(xp.sum(grad, axis=tuple(range(extra)) + stretched, keepdims=True), shape)
-
-
-def _stretch(g, like):
-    """g broadcast to the shape of `like`, whose gradient it becomes: a view, except on Dask, where a broadcast
-    is one task the size of the whole input (out-of-core data would not fit); adding zeros in like's chunks
-    keeps it chunk by chunk."""
-    xp = namespace_of(g)
-    if type(g) is not np.ndarray and library_of(g) == "dask":
-        return g + xp.zeros_like(_array_of(like))
-    return xp.broadcast_to(g, like.shape)
-
-
-def _sigmoid(x):
-    return _stable_sigmoid(x) if _on_arrays(x) else x.sigmoid()
 
 
 def _reduced_shape(shape, axis):
@@ -126,17 +61,17 @@ def _stable_sigmoid(a):
     return xp.where(a >= 0, r, e * r)
 
 
-def _softmax_of(x, axis):
-    """Softmax of an array or a Tensor, with the maximum subtracted so exp cannot overflow."""
-    numbers = _array_of(x)
-    if numbers.shape[axis] == 0:  # an empty axis: nothing to normalise, and max() has no value
-        return x * 1.0
-    xp = namespace_of(x)
-    e = xp.exp(x - namespace_of(numbers).max(numbers, axis=axis, keepdims=True))
+def _softmax(a, axis):
+    """Softmax of an array, with the maximum subtracted so exp cannot overflow."""
+    if a.shape[axis] == 0:  # an empty axis: nothing to normalise, and max() has no value
+        return a * 1.0
+    xp = namespace_of(a)
+    e = xp.exp(a - xp.max(a, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 # ---- elementwise arithmetic (with broadcasting) ----------------------------------------------
+@tensor_method("__add__", reflected="__radd__")
 class Add(Op):
     name = "+"
 
@@ -149,6 +84,7 @@ class Add(Op):
                 _sum_to_shape(g, b.shape) if need_b else None)
 
 
+@tensor_method("__sub__", reflected="__rsub__")
 class Sub(Op):
     name = "-"
 
@@ -161,9 +97,9 @@ class Sub(Op):
                 _sum_to_shape(-g, b.shape) if need_b else None)
 
 
+@tensor_method("__mul__", reflected="__rmul__")
 class Mul(Op):
     name = "*"
-    fresh_gradients = True
 
     def forward(self, ctx, a, b):
         return a * b
@@ -174,9 +110,9 @@ class Mul(Op):
                 _sum_to_shape(g * a, b.shape) if need_b else None)
 
 
+@tensor_method("__truediv__", reflected="__rtruediv__")
 class Div(Op):
     name = "/"
-    fresh_gradients = True
 
     def forward(self, ctx, a, b):
         return a / b
@@ -187,9 +123,9 @@ class Div(Op):
                 _sum_to_shape(-g * out / b, b.shape) if need_b else None)
 
 
+@tensor_method("__neg__")
 class Neg(Op):
     name = "neg"
-    fresh_gradients = True
 
     def forward(self, ctx, a):
         return -a
@@ -200,8 +136,6 @@ class Neg(Op):
 
 class PowConst(Op):
     """x ** c for a fixed number c; its name carries c ("**2", "**0.5")."""
-
-    fresh_gradients = True
 
     def __init__(self, exponent: float):
         self.exponent = exponent
@@ -216,6 +150,19 @@ class PowConst(Op):
         return (g * (self.exponent * a ** (self.exponent - 1)),)
 
 
+@tensor_method("__rpow__")
+def _rpow(x, base):
+    return Pow()(constant_like(base, x), x)
+
+
+@tensor_method("__pow__")
+def _pow(x, exponent):
+    """x ** exponent: a number gives PowConst (one input), a tensor Pow."""
+    if isinstance(exponent, numbers.Real):
+        return PowConst(float(exponent))(x)
+    return Pow()(x, constant_like(exponent, x))
+
+
 class Pow(Op):
     """x ** y with a tensor exponent: d/dx = y x^(y-1), d/dy = x^y ln x.
 
@@ -224,7 +171,6 @@ class Pow(Op):
     """
 
     name = "**"
-    fresh_gradients = True
 
     def forward(self, ctx, a, b):
         return a ** b
@@ -234,20 +180,20 @@ class Pow(Op):
         grad_a = grad_b = None
         xp = namespace_of(g)
         with np.errstate(divide="ignore", invalid="ignore"):  # the inf and nan at base 0 are masked out
-            base_is_zero = _array_of(a) == 0
+            base_is_zero = xp.equal(a, 0.0)
             if need_a:
-                constant_in_x = base_is_zero & (_array_of(b) == 0)
+                constant_in_x = base_is_zero & xp.equal(b, 0.0)
                 grad_a = _sum_to_shape(xp.where(constant_in_x, 0.0, g * b * a ** (b - 1)), a.shape)
             if need_b:
-                constant_in_y = base_is_zero & (_array_of(b) >= 0)
+                constant_in_y = base_is_zero & xp.greater_equal(b, 0.0)
                 grad_b = _sum_to_shape(xp.where(constant_in_y, 0.0, g * out * xp.log(a)), b.shape)
         return grad_a, grad_b
 
 
 # ---- elementwise functions ------------------------------------------------------------------
+@tensor_method("exp")
 class Exp(Op):
     name = "exp"
-    fresh_gradients = True
 
     def forward(self, ctx, a):
         return namespace_of(a).exp(a)
@@ -256,9 +202,9 @@ class Exp(Op):
         return (g * out,)
 
 
+@tensor_method("log")
 class Log(Op):
     name = "log"
-    fresh_gradients = True
 
     def forward(self, ctx, a):
         return namespace_of(a).log(a)
@@ -267,9 +213,9 @@ class Log(Op):
         return (g / a,)
 
 
+@tensor_method("tanh")
 class Tanh(Op):
     name = "tanh"
-    fresh_gradients = True
 
     def forward(self, ctx, a):
         return namespace_of(a).tanh(a)
@@ -278,11 +224,11 @@ class Tanh(Op):
         return (g * (1.0 - out * out),)
 
 
+@tensor_method("sigmoid")
 class Sigmoid(Op):
     """Fused for stability: exp(-|x|) never overflows, where 1/(1+exp(-x)) would at x = -1000."""
 
     name = "sigmoid"
-    fresh_gradients = True
 
     def forward(self, ctx, a):
         return _stable_sigmoid(a)
@@ -291,9 +237,9 @@ class Sigmoid(Op):
         return (g * (out * (1.0 - out)),)
 
 
+@tensor_method("relu")
 class Relu(Op):
     name = "relu"
-    fresh_gradients = True
 
     def forward(self, ctx, a):
         return namespace_of(a).maximum(a, 0.0)
@@ -301,8 +247,8 @@ class Relu(Op):
     def backward(self, ctx, g, a, out):
         # 0 where x <= 0; not `x > 0`: as in PyTorch, a nan input passes its gradient on. The mask as numbers
         # (the standard multiplies no booleans with floats), cheaper than a where() (BENCHMARKS.md, section 10).
-        passes = ~(_array_of(a) <= 0)
-        return (g * namespace_of(passes).astype(passes, _array_of(g).dtype),)
+        xp = namespace_of(g)
+        return (g * xp.astype(~xp.less_equal(a, 0.0), g.dtype),)
 
 
 class Step(Op):
@@ -332,14 +278,28 @@ class Softplus(Op):
         return namespace_of(a).logaddexp(0.0, a)
 
     def backward(self, ctx, g, a, out):
-        return (g * _sigmoid(a),)  # d/dx log(1 + e^x) is the sigmoid
+        return (g * Sigmoid()(a),)  # d/dx log(1 + e^x) is the sigmoid
+
+
+class Cast(Op):
+    """x in another floating dtype; its gradient comes back in x's own."""
+
+    name = "astype"
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, ctx, x):
+        return namespace_of(x).astype(x, self.dtype)
+
+    def backward(self, ctx, g, x, out):
+        return (Cast(x.dtype)(g),)
 
 
 class Where(Op):
     """Pick from a where `condition` holds, else from b; the condition gets no gradient."""
 
     name = "where"
-    fresh_gradients = True
 
     def __init__(self, condition):
         self.condition = condition  # a boolean array of the operands' library
@@ -354,7 +314,17 @@ class Where(Op):
                 _sum_to_shape(xp.where(self.condition, 0.0, g), b.shape) if need_b else None)
 
 
+def where(condition, a, b) -> Tensor:
+    """Elementwise `a if condition else b`; the gradient flows only to the chosen side."""
+    if not isinstance(a, Tensor):  # a number takes the other side's dtype, so float32 stays float32
+        a = constant_like(a, b) if isinstance(b, Tensor) else Tensor(a)
+    b = constant_like(b, a)
+    condition = condition.data != 0 if isinstance(condition, Tensor) else mask_for(a.data, condition)
+    return Where(condition)(a, b)
+
+
 # ---- matrix products --------------------------------------------------------------------------
+@tensor_method("__matmul__", reflected="__rmatmul__")
 class MatMul(Op):
     """a @ b for 1-D, 2-D and batched (N-D) operands, as `np.matmul`."""
 
@@ -392,7 +362,6 @@ class Affine(Op):
     """
 
     name = "affine"
-    fresh_gradients = True  # dX, dW, db are new arrays: the weights keep them without a copy
 
     def forward(self, ctx, x, W, b):
         return x @ W + b
@@ -407,28 +376,38 @@ class Affine(Op):
 
 
 # ---- reductions -------------------------------------------------------------------------------
+@tensor_method("sum")
 class Sum(Op):
     name = "sum"
 
     def __init__(self, axis=None, keepdims=False):
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = tuple(axis) if isinstance(axis, list) else axis, keepdims
 
     def forward(self, ctx, a):
         return namespace_of(a).sum(a, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, ctx, g, a, out):
-        return (_stretch(namespace_of(g).reshape(g, _reduced_shape(a.shape, self.axis)), a),)
+        xp = namespace_of(g)
+        return (xp.broadcast_like(xp.reshape(g, _reduced_shape(a.shape, self.axis)), a),)
 
 
+@tensor_method("mean")
+def mean(x, axis=None, keepdims=False):
+    """The average over `axis` (all elements by default): a sum times 1 / count."""
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    count = math.prod(size for size, kept in zip(x.shape, _reduced_shape(x.shape, axis)) if kept == 1)
+    return x.sum(axis, keepdims) * (1.0 / count if count else float("nan"))  # the mean of nothing is nan
+
+
+@tensor_method("max")
 class Max(Op):
     """Largest element along `axis`. On ties the gradient is split evenly among the
     tied elements (as `torch.amax`), so it still sums to the upstream gradient."""
 
     name = "max"
-    fresh_gradients = True
 
     def __init__(self, axis=None, keepdims=False):
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = tuple(axis) if isinstance(axis, list) else axis, keepdims
 
     def forward(self, ctx, a):
         if 0 in [size for size, kept in zip(a.shape, _reduced_shape(a.shape, self.axis)) if kept == 1]:
@@ -437,10 +416,10 @@ class Max(Op):
 
     def backward(self, ctx, g, a, out):
         kept_shape = _reduced_shape(a.shape, self.axis)
-        ap, xp = namespace_of(_array_of(a)), namespace_of(g)
+        xp = namespace_of(g)
         # As numbers (the standard multiplies no booleans with floats), so ties can share the gradient.
-        is_max = ap.astype(_array_of(a) == ap.reshape(_array_of(out), kept_shape), a.dtype)
-        share = is_max / ap.sum(is_max, axis=self.axis, keepdims=True)
+        is_max = xp.astype(xp.equal(a, xp.reshape(out, kept_shape)), g.dtype)
+        share = is_max / xp.sum(is_max, axis=self.axis, keepdims=True)
         return (xp.reshape(g, kept_shape) * share,)  # broadcasts g over each reduced axis
 
 
@@ -456,7 +435,7 @@ class Softmax(Op):
         self.axis = axis
 
     def forward(self, ctx, a):
-        return _softmax_of(a, self.axis)
+        return _softmax(a, self.axis)
 
     def backward(self, ctx, g, a, out):
         return (out * (g - namespace_of(g).sum(g * out, axis=self.axis, keepdims=True)),)
@@ -497,42 +476,33 @@ class SoftmaxCrossEntropy(Op):
 
     def forward(self, ctx, logits):
         xp = namespace_of(logits, self.targets)
-        shifted = logits - xp.max(logits, axis=1, keepdims=True)
-        exps = xp.exp(shifted)
-        totals = xp.sum(exps, axis=1, keepdims=True)
-        ctx.saved = exps / totals  # the softmax, kept for backward as the book's layer keeps y
-        log_probabilities = shifted - xp.log(totals)
-        batch = logits.shape[0]
-        if self.labels and xp is NUMPY:  # NumPy picks each row's label directly, with no one-hot to build
-            return np.asarray(-log_probabilities[np.arange(batch), self.targets].sum() / batch, dtype=logits.dtype)
-        targets = self._one_hot(logits) if self.labels else self.targets
-        return xp.asarray(-xp.sum(targets * log_probabilities) / batch, dtype=logits.dtype)
+        targets = self.targets
+        if self.labels:  # as rows of probabilities, for backward: 1 at each row's label
+            classes = xp.arange(logits.shape[1], device=device_of(logits))
+            targets = xp.astype(xp.reshape(targets, (-1, 1)) == classes, logits.dtype)
+        ctx.saved = targets, xp.sum(targets, axis=1, keepdims=True)  # the targets, and each row's total
+        log_probabilities = LogSoftmax(axis=1)(logits)
+        if self.labels:  # each row's number at its label (where a one-hot product would turn a -inf into nan)
+            total = xp.sum(xp.pick_in_rows(log_probabilities, self.targets))
+        else:
+            total = xp.sum(targets * log_probabilities)
+        return xp.asarray(-total / logits.shape[0], dtype=logits.dtype)
 
     def backward(self, ctx, g, logits, out):
-        batch = logits.shape[0]
-        if self.labels and type(logits) is np.ndarray:
-            # The book's (y - t) / N from the kept softmax, without building a one-hot (a quarter of the time).
-            grad = ctx.saved * (g / batch)
-            grad[np.arange(batch), self.targets] -= g / batch
-            return (grad,)
-        probabilities = _softmax_of(logits, axis=1)  # under create_graph: recomputed, so it is a graph too
-        targets = self._one_hot(_array_of(logits)) if self.labels else self.targets
+        targets, row_mass = ctx.saved
         # (y * sum(t) - t) / N; it is (y - t) / N as the book says when each row of t sums to 1.
-        row_mass = namespace_of(targets).sum(targets, axis=1, keepdims=True)
-        return (g * (probabilities * row_mass - targets) * (1.0 / batch),)
-
-    def _one_hot(self, logits):
-        xp = namespace_of(logits)
-        classes = xp.arange(logits.shape[1], device=device_of(logits))
-        return xp.astype(self.targets[:, None] == classes, logits.dtype)
+        return (g * (Softmax(axis=1)(logits) * row_mass - targets) * (1.0 / logits.shape[0]),)
 
 
 # ---- shape ------------------------------------------------------------------------------------
+@tensor_method("reshape")
 class Reshape(Op):
+    """The same numbers in another shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`."""
+
     name = "reshape"
 
-    def __init__(self, shape):
-        self.shape = shape
+    def __init__(self, *shape):
+        self.shape = tuple(shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
 
     def forward(self, ctx, a):
         return namespace_of(a).reshape(a, self.shape)
@@ -541,11 +511,15 @@ class Reshape(Op):
         return (namespace_of(g).reshape(g, a.shape),)
 
 
+@tensor_method("transpose")
 class Transpose(Op):
+    """The axes in another order: `t.transpose(1, 0, 2)`; reversed when none are given (as NumPy's .T)."""
+
     name = "transpose"
 
-    def __init__(self, axes=None):
-        self.axes = axes  # None reverses the axes, as NumPy's .T
+    def __init__(self, *axes):
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        self.axes = tuple(axes) if axes else None
 
     def forward(self, ctx, a):
         return namespace_of(a).permute_dims(a, self._permutation(a.ndim))
@@ -559,11 +533,15 @@ class Transpose(Op):
         return tuple(reversed(range(ndim))) if self.axes is None else tuple(axis % ndim for axis in self.axes)
 
 
+Tensor.T = property(Transpose(), doc="The axes reversed (as NumPy's .T).")
+
+
+@tensor_method("broadcast_to")
 class BroadcastTo(Op):
     name = "broadcast_to"
 
     def __init__(self, shape):
-        self.shape = shape
+        self.shape = tuple(shape)
 
     def forward(self, ctx, a):
         return namespace_of(a).broadcast_to(a, self.shape)
@@ -576,24 +554,40 @@ class GetItem(Op):
     """x[index] with slices, integers, masks and integer arrays."""
 
     name = "getitem"
-    fresh_gradients = True
 
     def __init__(self, index):
         self.index = index
 
     def forward(self, ctx, a):
-        return _pick(a, self.index)
+        return namespace_of(a).pick(a, self.index)
 
     def backward(self, ctx, g, a, out):
-        return (_run(ScatterAdd(self.index, a.shape), g),)
+        return (ScatterAdd(self.index, a.shape)(g),)
 
 
-def _pick(x, index):
-    """x[index]; an integer array alone picks whole rows, which the standard spells xp.take(x, index, axis=0)."""
-    if type(x) is not np.ndarray and _on_arrays(x) and getattr(index, "ndim", 0) == 1 \
-            and namespace_of(index).isdtype(index.dtype, "integral"):
-        return namespace_of(x).take(x, index, axis=0)
-    return x[index]
+@tensor_method("__getitem__")
+def _getitem(x, index):
+    """x[index] with ints, slices, integer arrays (repeats add up in backward) and NumPy bool masks.
+
+    A Tensor in the index is read as integer positions; masks must be NumPy bool
+    arrays, since a Tensor holds floats and True/False would become 1/0.
+    """
+    parts = tuple(_positions(part) for part in index) if isinstance(index, tuple) else _positions(index)
+    return GetItem(index_for(x.data, parts))(x)
+
+
+def _positions(index):
+    """A Tensor in an index as the integer positions it holds; anything else as it is."""
+    if not isinstance(index, Tensor):
+        return index
+    xp = namespace_of(index.data)
+    positions = xp.astype(index.data, xp.int64)
+    if not bool(xp.all(positions == index.data)):
+        raise IndexError(
+            f"a Tensor used as an index must hold whole numbers; got {index.numpy().ravel()[:6]}... "
+            "(for a boolean mask index with a NumPy bool array, e.g. x[x.data > 0])"
+        )
+    return positions
 
 
 class ScatterAdd(Op):
@@ -605,29 +599,10 @@ class ScatterAdd(Op):
         self.index, self.shape = index, shape
 
     def forward(self, ctx, g):
-        xp, device = namespace_of(g), device_of(g)
-        if _is_basic_index(self.index):
-            result = xp.zeros(self.shape, dtype=g.dtype, device=device)
-            result[self.index] = g  # slices and integers never repeat an element: plain assignment
-            return result
-        if xp is NUMPY:
-            result = np.zeros(self.shape, dtype=g.dtype)
-            np.add.at(result, self.index, g)  # integer arrays may repeat: y[[0, 0]] sends two gradients to y[0]
-            return result
-        # The standard has no scatter-add: a one-hot matrix of where each entry of g goes adds repeats up
-        # (memory: entries x elements, so fine for the index sizes a gradient check uses, not for embeddings).
-        size = math.prod(self.shape)
-        destinations = xp.reshape(_pick(xp.reshape(xp.arange(size, device=device), self.shape), self.index), (-1, 1))
-        one_hot = xp.astype(destinations == xp.arange(size, device=device), g.dtype)
-        return xp.reshape(xp.reshape(g, (1, -1)) @ one_hot, self.shape)
+        return namespace_of(g).scatter_add(self.shape, self.index, g)
 
     def backward(self, ctx, g, a, out):
-        return (_pick(g, self.index),)
-
-
-def _is_basic_index(index) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (slice, numbers.Integral)) for p in parts)
+        return (GetItem(self.index)(g),)
 
 
 class Concatenate(Op):
@@ -650,6 +625,14 @@ class Concatenate(Op):
         return tuple(grads)
 
 
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (as `np.concatenate`; axis=None joins them flattened)."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if axis is None:
+        return Concatenate(0)(*[t.reshape(-1) for t in tensors])
+    return Concatenate(axis)(*tensors)
+
+
 class Stack(Op):
     name = "stack"
 
@@ -665,6 +648,11 @@ class Stack(Op):
                      for i, needed in enumerate(ctx.needs_input_grad))
 
 
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis (as `np.stack`)."""
+    return Stack(axis)(*[t if isinstance(t, Tensor) else Tensor(t) for t in tensors])
+
+
 # ---- between array libraries ------------------------------------------------------------------
 class To(Op):
     """A copy in another array library or on another device (`Tensor.to`): the one way across, since no
@@ -676,8 +664,20 @@ class To(Op):
         self.target, self.device = target, device
 
     def forward(self, ctx, a):
+        ctx.saved = namespace_of(a), device_of(a)  # where the gradient goes back to
         return move(a, self.target, self.device)
 
     def backward(self, ctx, g, a, out):
-        home = _array_of(a)
-        return (_run(To(namespace_of(home), device_of(home)), g),)
+        return (To(*ctx.saved)(g),)
+
+
+@tensor_method("to")
+def _to(x, target, device=None) -> Tensor:
+    """This tensor in another array library or on another device, as a differentiable copy: `t.to("cuda")`
+    (CuPy), `t.to("torch", device="cuda:0")`, `t.to(dask.array)`, `t.to("numpy")` back to the host.
+
+    Gradients flow back through it to the original library; a tensor already there is returned as it is.
+    """
+    if resolve(target) is namespace_of(x.data) and (device is None or str(device) == str(x.device)):
+        return x
+    return To(target, device)(x)

@@ -392,7 +392,7 @@ def _shares(node) -> list:
 def _on_device_of(node: Tensor, array: np.ndarray) -> Tensor:
     """`array` (NumPy numbers being nudged) as a Tensor in `node`'s array library, on its device."""
     xp = backend.namespace_of(node.data)
-    return Tensor._wrap(array if xp is backend.NUMPY else backend.move(array, xp, node.device))
+    return Tensor._wrap(array if xp is backend.numpy_namespace else backend.move(array, xp, node.device))
 
 
 def _output_after(order: list, changed: dict, weights):

@@ -415,7 +415,9 @@ def _as_float(data) -> float:
         return float(data)
     if isinstance(data, Value):
         raise TypeError("Value(...) got a Value; use it directly, or Value(v.data) for a new leaf")
-    if hasattr(data, "_record"):  # a Tensor (tensor.py imports this module, not the other way round)
+    from .tensor import is_tensor  # tensor.py imports this module: here only for the error message
+
+    if is_tensor(data):
         raise MixedNodeError(f"a Value got a Tensor of shape {data.shape} as data or as an operand; "
                              f"{MixedNodeError.advice}")
     if isinstance(data, np.ndarray):

@@ -176,9 +176,9 @@ section 6: result nodes made without per-node closures, lists or *-unpacking; on
 `weighted_sum` node per neuron whose local derivatives are the inputs and weights
 themselves; a topological sort with a stack of nodes and markers, no tuple or iterator
 per node, so the garbage collector stays asleep; gradients only for tensors that need
-them; leaves keep the fresh arrays their ops make instead of copies
-(`Op.fresh_gradients`); a fused Affine op and a softmax-cross-entropy op that keeps its
-softmax for backward.
+them; leaves keep the new arrays their ops' rules make instead of copies (the driver
+tells a new NumPy array by its `.base`); a fused Affine op and a fused
+softmax-cross-entropy op.
 """.splitlines() + [""]
 
 

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from autograd import numbers_of
-from autograd.backend import NUMPY, device_of, move, namespace_of
+from autograd.backend import device_of, move, namespace_of, numpy_namespace
 
 from . import init as initialisers
 from .progress import download_bar
@@ -118,7 +118,7 @@ class DataLoader:
                 batch = [array[rows, ...] for array in (self.x, self.t) if array is not None]  # the standard's form
             else:  # the positions as an index array of the data's own library and device
                 rows = order[start:start + self.batch_size]
-                rows = rows if xp is NUMPY else xp.asarray(rows, device=device_of(self.x))
+                rows = rows if xp is numpy_namespace else xp.asarray(rows, device=device_of(self.x))
                 batch = [xp.take(array, rows, axis=0) for array in (self.x, self.t) if array is not None]
             yield batch[0] if self.t is None else tuple(batch)
 

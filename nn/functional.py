@@ -26,13 +26,12 @@ from autograd.backend import device_of, is_numpy, namespace_of
 from autograd.convolution import Conv2d, Fold, MaxPool2d, Unfold, conv_output_size
 from autograd.ops import (
     Affine,
+    Cast,
     LogSoftmax,
-    Op,
     Softmax,
     SoftmaxCrossEntropy,
     Softplus,
     Step,
-    _run,
 )
 from autograd.value import result_node
 
@@ -56,21 +55,6 @@ def _tensor_only(x, function: str) -> Tensor:
     return as_tensor(x)
 
 
-class _Cast(Op):
-    """x in another floating dtype; its gradient comes back in x's own."""
-
-    name = "astype"
-
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-    def forward(self, ctx, x):
-        return namespace_of(x).astype(x, self.dtype)
-
-    def backward(self, ctx, g, x, out):
-        return (_run(_Cast(x.dtype), g),)
-
-
 def _in_dtype(x, weights: Tensor) -> Tensor:
     """x as a Tensor in the floating dtype of a layer's `weights`, as Keras casts a layer's inputs: float64
     data into a float32 model runs in float32, not silently in float64 (PyTorch would refuse it instead).
@@ -79,7 +63,7 @@ def _in_dtype(x, weights: Tensor) -> Tensor:
     xp = namespace_of(x.data)
     if type(x.data) is not type(weights.data) or x.dtype == weights.dtype or not xp.isdtype(x.dtype, "real floating"):
         return x
-    return _Cast(weights.dtype)(x) if x.requires_grad else Tensor(xp.astype(x.data, weights.dtype))
+    return Cast(weights.dtype)(x) if x.requires_grad else Tensor(xp.astype(x.data, weights.dtype))
 
 
 # ---- the affine map ---------------------------------------------------------

@@ -26,7 +26,7 @@ import numpy as np
 
 from autograd import ShapeError, Tensor, Value
 from autograd import value as value_module
-from autograd.backend import NUMPY, device_of, is_numpy, move, namespace_of, resolve, to_numpy
+from autograd.backend import device_of, is_numpy, move, namespace_of, numpy_namespace, resolve, to_numpy
 from autograd.value import clear_grad
 
 
@@ -197,7 +197,7 @@ class Module:
         """
         for name, p in self._named_state():
             if isinstance(p, Value):
-                if resolve(target) is not NUMPY:
+                if resolve(target) is not numpy_namespace:
                     raise TypeError(f"{type(self).__name__}.to({target!r}): {name!r} is a Value, a Python float that "
                                     "lives on the host; only Tensor modules (nn.Linear, ...) move to other libraries")
                 continue

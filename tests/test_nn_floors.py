@@ -100,12 +100,8 @@ def private_imports_across_packages() -> list:
     return found
 
 
-# The core's own renaming (issue 20: `_run`, `_lift`, ...) gives this one a public name; the list only shrinks.
-STILL_PRIVATE = {"nn/functional.py: autograd.ops._run"}
-
-
 def test_no_private_name_is_imported_from_another_package():
-    crossing = set(private_imports_across_packages()) - STILL_PRIVATE
+    crossing = set(private_imports_across_packages())
     assert not crossing, f"give these a public name in their package: {sorted(crossing)}"
 
 

@@ -653,6 +653,8 @@ NOT_DIFFERENTIABLE = {
     "autograd.tensor": "a constructor: makes a leaf from data",
     "autograd.Op": "the base class for defining ops, not an op itself",
     "autograd.Context": "the record one call of an op keeps for its backward, not an op",
+    "autograd.tensor_method": "registers an op class as Tensor methods (each method is swept under its own name)",
+    "autograd.is_tensor": "a type test, True or False: no numbers to differentiate",
     "autograd.as_tensor": "wraps numbers as a constant Tensor (no op); a Tensor passes through unchanged",
     "autograd.numbers_of": "the plain numbers behind a node, outside the graph",
     "autograd.no_grad": "a context manager (graph recording off)",

@@ -56,7 +56,7 @@ def test_topological_order_matches_a_recursive_depth_first_walk():
 
 
 def test_leaf_gradients_kept_without_a_copy_are_still_their_own():
-    # Ops with fresh_gradients hand a leaf a new array; editing one leaf's .grad in place must not
+    # A leaf keeps a new array a rule made without copying it; editing one leaf's .grad in place must not
     # reach another leaf's gradient, an intermediate's, or the upstream gradient passed in.
     x = Tensor(np.array([[1.0, -2.0], [3.0, 4.0]]), requires_grad=True)
     w = Tensor(np.array([0.5, -1.5]), requires_grad=True)
@@ -79,9 +79,8 @@ def test_leaf_gradients_kept_without_a_copy_are_still_their_own():
 
 def test_an_op_that_gives_one_array_to_two_inputs_gets_it_copied():
     class Twice(Op):
-        """y = a + b, whose backward (wrongly, for this test) claims fresh arrays and hands out g twice."""
+        """y = a + b, whose backward hands one new array to both inputs."""
         name = "twice"
-        fresh_gradients = True
 
         def forward(self, ctx, a, b):
             return a + b
