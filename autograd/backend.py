@@ -75,6 +75,10 @@ class ArrayNamespace:
         """rows[i, columns[i]] for every row i: the number at each row's label."""
         return self.reshape(self.take_along_axis(rows, self.reshape(columns, (-1, 1)), axis=1), (-1,))
 
+    def one_hot(self, labels, classes: int, dtype):
+        """A row per label, 1 in the label's column and 0 elsewhere."""
+        return self.astype(self.reshape(labels, (-1, 1)) == self.arange(classes, device=device_of(labels)), dtype)
+
     def scatter_add(self, shape, index, values):
         """Zeros of `shape` with `values` added at `index`, where repeated positions add up (the adjoint of pick)."""
         device = device_of(values)
@@ -172,6 +176,12 @@ class NumPyNamespace(ArrayNamespace):
     @staticmethod
     def pick_in_rows(rows, columns):
         return rows[np.arange(rows.shape[0]), columns]
+
+    @staticmethod
+    def one_hot(labels, classes: int, dtype):
+        rows = np.zeros((labels.shape[0], classes), dtype=dtype)
+        rows[np.arange(labels.shape[0]), labels] = 1.0
+        return rows
 
     def scatter_add(self, shape, index, values):
         if is_basic_index(index):

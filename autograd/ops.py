@@ -465,8 +465,9 @@ class SoftmaxCrossEntropy(Op):
     """Softmax followed by cross entropy, averaged over the batch (the book's Softmax-with-Loss, ch. 5).
 
     Fused for stability and speed: the log-softmax never takes log(0) and never overflows
-    (logits of 1000 are fine), and the gradient is simply (softmax(x) - t) / N. `targets`
-    are class labels (`labels=True`) or constant rows of probabilities.
+    (logits of 1000 are fine), and the gradient is simply (softmax(x) - t) / N from the softmax
+    forward kept, as the book's layer keeps y. `targets` are class labels (`labels=True`) or
+    constant rows of probabilities.
     """
 
     name = "softmax_cross_entropy"
@@ -476,22 +477,42 @@ class SoftmaxCrossEntropy(Op):
 
     def forward(self, ctx, logits):
         xp = namespace_of(logits, self.targets)
-        targets = self.targets
-        if self.labels:  # as rows of probabilities, for backward: 1 at each row's label
-            classes = xp.arange(logits.shape[1], device=device_of(logits))
-            targets = xp.astype(xp.reshape(targets, (-1, 1)) == classes, logits.dtype)
-        ctx.saved = targets, xp.sum(targets, axis=1, keepdims=True)  # the targets, and each row's total
-        log_probabilities = LogSoftmax(axis=1)(logits)
+        shifted = logits - xp.max(logits, axis=1, keepdims=True)
+        exps = xp.exp(shifted)
+        totals = xp.sum(exps, axis=1, keepdims=True)
+        ctx.saved = exps / totals  # the softmax, for backward
+        log_probabilities = shifted - xp.log(totals)
         if self.labels:  # each row's number at its label (where a one-hot product would turn a -inf into nan)
             total = xp.sum(xp.pick_in_rows(log_probabilities, self.targets))
         else:
-            total = xp.sum(targets * log_probabilities)
+            total = xp.sum(self.targets * log_probabilities)
         return xp.asarray(-total / logits.shape[0], dtype=logits.dtype)
 
     def backward(self, ctx, g, logits, out):
-        targets, row_mass = ctx.saved
-        # (y * sum(t) - t) / N; it is (y - t) / N as the book says when each row of t sums to 1.
-        return (g * (Softmax(axis=1)(logits) * row_mass - targets) * (1.0 / logits.shape[0]),)
+        return (g * SoftmaxCrossEntropyGradient(self.targets, self.labels, ctx.saved)(logits),)
+
+
+class SoftmaxCrossEntropyGradient(Op):
+    """(softmax(x) * sum(t) - t) / N, the gradient of SoftmaxCrossEntropy, as an op of its own (for higher
+    derivatives); it is (y - t) / N as the book says when each row of t sums to 1. Its forward takes the
+    softmax that SoftmaxCrossEntropy's forward kept (backward checks that x has not changed since)."""
+
+    name = "softmax_cross_entropy_gradient"
+
+    def __init__(self, targets, labels: bool, probabilities):
+        self.targets, self.labels, self.probabilities = targets, labels, probabilities
+
+    def forward(self, ctx, logits):
+        xp, batch = namespace_of(logits), logits.shape[0]
+        if not self.labels:
+            return (self.probabilities * xp.sum(self.targets, axis=1, keepdims=True) - self.targets) * (1.0 / batch)
+        return (self.probabilities - xp.one_hot(self.targets, logits.shape[1], logits.dtype)) * (1.0 / batch)
+
+    def backward(self, ctx, g, logits, out):
+        # The Jacobian of softmax times the targets' row totals, over N: Softmax's own rule, on a softmax recorded anew.
+        xp, probabilities = namespace_of(g), Softmax(axis=1)(logits)
+        row_mass = 1.0 if self.labels else xp.sum(self.targets, axis=1, keepdims=True)
+        return (probabilities * (g - xp.sum(g * probabilities, axis=1, keepdims=True)) * (row_mass / logits.shape[0]),)
 
 
 # ---- shape ------------------------------------------------------------------------------------
