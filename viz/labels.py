@@ -25,7 +25,8 @@ _OP_GLYPHS = {
     "exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "ReLU", "weighted_sum": "Σwx+b",
     "@": "@", "sum": "Σ", "transpose": "ᵀ", "broadcast_to": "broadcast", "getitem": "[]",
     "scatter_add": "scatter+", "concatenate": "concat", "log_softmax": "log-softmax",
-    "softmax_cross_entropy": "softmax-CE", "unfold": "im2col", "fold": "col2im",  # the book's names (ch. 7)
+    "softmax_cross_entropy": "softmax-CE", "softmax_cross_entropy_gradient": "softmax-CE′",
+    "unfold": "im2col", "fold": "col2im",  # the book's names (ch. 7)
 }
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 # Characters a picture cannot carry: controls (Cc: Graphviz rejects \x00 and \x1b, the rest are invisible),
