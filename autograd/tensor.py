@@ -344,7 +344,7 @@ def _send_gradients(node: Tensor, create_graph: bool, anomaly: bool) -> None:
         grads = node._op.backward(node._ctx, node.grad, *node.parents, node)
     else:
         grads = node._op.backward(node._ctx, node.grad, *[p._data for p in node.parents], node._data)
-    handed_on = [id(g) for g in grads if g is not None]
+    handed_on = [id(g) for g in grads if g is not None] if len(grads) > 1 else ()
     distinct = len(set(handed_on)) == len(handed_on)
     for parent, grad in zip(node.parents, grads):
         if grad is not None:
