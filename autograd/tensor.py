@@ -81,28 +81,25 @@ def tensor_method(name: str, reflected: str | None = None):
     takes the other operand, lifted to a constant of the tensor's dtype (`t + 1`), and `reflected` names the
     method with the operands swapped (`1 + t`). The Tensors' own namespace has it too, as `xp.<name>(t, ...)`."""
     def register(op):
-        if not isinstance(op, type):
-            method = op
-        elif reflected is None:
+        if not isinstance(op, type):  # a function of the tensor: the method itself
+            _attach(name, op, op.__doc__)
+        elif reflected is None:  # an op of one tensor: the method's arguments are the op's settings
             def method(self, *settings, **named_settings):
                 return op(*settings, **named_settings)(self)
             settings = inspect.signature(op).parameters.values()  # shown as the method's own (help(), the docs)
             method.__signature__ = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY),
                                                       *settings])
-        else:
-            def method(self, other):
-                return op()(self, constant_like(other, self))
-
-            def swapped(self, other):
-                return op()(constant_like(other, self), self)
-            swapped.__name__ = swapped.__qualname__ = reflected
-            swapped.__doc__ = op.__doc__
-            setattr(Tensor, reflected, swapped)
-        if method is not op:
-            method.__name__, method.__qualname__, method.__doc__ = name, f"Tensor.{name}", op.__doc__
-        setattr(Tensor, name, method)
+            _attach(name, method, op.__doc__)
+        else:  # an op of two operands: the other one, on either side, is lifted to a constant
+            _attach(name, lambda self, other: op()(self, constant_like(other, self)), op.__doc__)
+            _attach(reflected, lambda self, other: op()(constant_like(other, self), self), op.__doc__)
         return op
     return register
+
+
+def _attach(name: str, method, doc) -> None:
+    method.__name__, method.__qualname__, method.__doc__ = name, f"Tensor.{name}", doc
+    setattr(Tensor, name, method)
 
 
 def record(op: Op, inputs: tuple) -> "Tensor":
