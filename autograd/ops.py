@@ -73,6 +73,8 @@ def _softmax(a, axis):
 # ---- elementwise arithmetic (with broadcasting) ----------------------------------------------
 @tensor_method("__add__", reflected="__radd__")
 class Add(Op):
+    """a + b, broadcasting as NumPy does."""
+
     name = "+"
 
     def forward(self, ctx, a, b):
@@ -86,6 +88,8 @@ class Add(Op):
 
 @tensor_method("__sub__", reflected="__rsub__")
 class Sub(Op):
+    """a - b, broadcasting as NumPy does."""
+
     name = "-"
 
     def forward(self, ctx, a, b):
@@ -99,6 +103,8 @@ class Sub(Op):
 
 @tensor_method("__mul__", reflected="__rmul__")
 class Mul(Op):
+    """a * b, elementwise, broadcasting as NumPy does."""
+
     name = "*"
 
     def forward(self, ctx, a, b):
@@ -112,6 +118,8 @@ class Mul(Op):
 
 @tensor_method("__truediv__", reflected="__rtruediv__")
 class Div(Op):
+    """a / b, elementwise, broadcasting as NumPy does (IEEE: 1 / 0 is inf)."""
+
     name = "/"
 
     def forward(self, ctx, a, b):
@@ -125,6 +133,8 @@ class Div(Op):
 
 @tensor_method("__neg__")
 class Neg(Op):
+    """-a."""
+
     name = "neg"
 
     def forward(self, ctx, a):
@@ -193,6 +203,8 @@ class Pow(Op):
 # ---- elementwise functions ------------------------------------------------------------------
 @tensor_method("exp")
 class Exp(Op):
+    """e ** x, elementwise; its derivative is itself."""
+
     name = "exp"
 
     def forward(self, ctx, a):
@@ -204,6 +216,8 @@ class Exp(Op):
 
 @tensor_method("log")
 class Log(Op):
+    """The natural logarithm, elementwise (IEEE: log(0) is -inf)."""
+
     name = "log"
 
     def forward(self, ctx, a):
@@ -215,6 +229,8 @@ class Log(Op):
 
 @tensor_method("tanh")
 class Tanh(Op):
+    """tanh(x), elementwise; its derivative is 1 - tanh(x) ** 2."""
+
     name = "tanh"
 
     def forward(self, ctx, a):
@@ -239,6 +255,8 @@ class Sigmoid(Op):
 
 @tensor_method("relu")
 class Relu(Op):
+    """max(x, 0), elementwise (ch. 3)."""
+
     name = "relu"
 
     def forward(self, ctx, a):
@@ -378,6 +396,8 @@ class Affine(Op):
 # ---- reductions -------------------------------------------------------------------------------
 @tensor_method("sum")
 class Sum(Op):
+    """The sum over `axis` (an int, a tuple or a list of them; every axis by default)."""
+
     name = "sum"
 
     def __init__(self, axis=None, keepdims=False):
@@ -559,6 +579,8 @@ Tensor.T = property(Transpose(), doc="The axes reversed (as NumPy's .T).")
 
 @tensor_method("broadcast_to")
 class BroadcastTo(Op):
+    """The numbers repeated to `shape`, as NumPy broadcasts."""
+
     name = "broadcast_to"
 
     def __init__(self, shape):
