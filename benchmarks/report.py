@@ -376,7 +376,7 @@ DESIGN_SECTIONS = [
     ("mul_node", "one `Value` product, x * y (value.py: one node maker per arity)", _ns),
     ("sort_chain", "topological sort of a chain (graph.py: a stack of nodes and markers)", _time),
     ("sgd_step", "an SGD step on the MNIST net's 4 weights (optim.py: new arrays, no in-place writes)", _time),
-    ("read_only_flag", "making an op's result read-only (Tensor._record)", _ns),
+    ("read_only_flag", "making an op's result read-only (tensor.py, record)", _ns),
 ]
 
 
