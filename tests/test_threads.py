@@ -60,6 +60,19 @@ def test_the_pool_runs_pieces_at_once_with_one_blas_thread_each(threads):
     assert all(counts and set(counts) == {1} for _, _, counts in results)
 
 
+def test_the_blas_stays_on_one_thread_after_the_pool_until_set_num_threads(threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+    threads(2)
+    own = blas_threads()
+    backend.parallel_map(abs, [-1, -2])
+    assert set(blas_threads()) <= {1}  # also outside the pool: the BLAS's idle threads would spin on its cores
+    threads(2)
+    assert blas_threads() == own
+
+
 def test_a_call_from_inside_a_piece_runs_in_its_own_thread(threads):
     threads(2)
     assert backend.parallel_map(lambda outer: backend.parallel_map(lambda inner: outer * 10 + inner, [1, 2]),
