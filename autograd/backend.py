@@ -305,3 +305,27 @@ def parallel_map(function, items) -> list:
         return list(_pool.map(function, items))
     finally:
         _pool_in_use.release()
+
+
+#: Multiply-adds below which a matrix product stays one BLAS call: splitting it costs more than it saves.
+PARALLEL_MATMUL_MIN = 2 ** 24
+
+
+def parallel_matmul(a, b):
+    """a @ b for 2-D NumPy arrays, its rows shared among get_num_threads() threads when the product is large.
+
+    The pool holds the BLAS to one thread (see `parallel_map`), so a large dense product (a dense layer on a
+    batch) would run on one core: this splits it by rows instead, each piece one BLAS call into its slice of
+    the result, so the numbers are those of a @ b.
+    """
+    rows = a.shape[0]
+    if _threads == 1 or rows < 2 or rows * a.shape[1] * b.shape[1] < PARALLEL_MATMUL_MIN:
+        return a @ b
+    out = np.empty((rows, b.shape[1]), dtype=np.result_type(a, b))
+    step = -(-rows // _threads)
+
+    def product(start):
+        np.matmul(a[start:start + step], b, out=out[start:start + step])
+
+    parallel_map(product, list(range(0, rows, step)))
+    return out

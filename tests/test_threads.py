@@ -139,3 +139,16 @@ def test_max_pooling_keeps_an_inf_or_nan_of_g_at_its_own_place(threads):
     y.backward(g)
     assert x.grad[0, 0, 1, 1] == np.inf and np.isnan(x.grad[1, 0, 3, 3])
     assert np.isfinite(np.delete(x.grad.ravel(), [5, 31])).all()  # the other places of those windows stay 0 or 1
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 2), (7, 5, 3), (300, 260, 250)])  # the last is split among threads
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_parallel_matmul_gives_a_at_b(threads, shape, count):
+    threads(count)
+    rows, inner, columns = shape
+    rng = np.random.default_rng(rows)
+    a, b = rng.standard_normal((rows, inner)), rng.standard_normal((inner, columns)).astype(np.float32)
+    for left in (a, np.asfortranarray(a), rng.standard_normal((inner, rows)).T):  # transposed views too
+        product = backend.parallel_matmul(left, b)
+        assert product.dtype == np.result_type(left, b)
+        np.testing.assert_allclose(product, left @ b, rtol=1e-12, atol=1e-12)
