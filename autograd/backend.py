@@ -434,7 +434,7 @@ def _threads_from_environment() -> int:
 _threads = _threads_from_environment()
 _pool = None  # the ThreadPoolExecutor, made on first use
 _pool_in_use = threading.Lock()
-_blas = None  # threadpoolctl's handle on the BLAS libraries loaded with NumPy, made on first use
+_blas_hold = None  # threadpoolctl's limit holding the BLAS to one thread, from the pool's first use on
 
 
 def _new_pool_in_a_forked_child() -> None:
@@ -454,7 +454,11 @@ def get_num_threads() -> int:
 
 def set_num_threads(count: int) -> None:
     """Use `count` threads for convolution and pooling from now on (1: all in the calling thread), as
-    torch.set_num_threads; the starting value comes from OPENBLAS_NUM_THREADS or OMP_NUM_THREADS."""
+    torch.set_num_threads; the starting value comes from OPENBLAS_NUM_THREADS or OMP_NUM_THREADS.
+
+    Once convolution or pooling has used several threads, the BLAS runs on one thread in the whole process
+    (see `parallel_map`); this gives the BLAS back the thread count it had before, until the pool's next use.
+    """
     global _threads, _pool
     if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
         raise ValueError(f"set_num_threads needs a whole number of threads, at least 1; got {count!r}")
@@ -462,26 +466,68 @@ def set_num_threads(count: int) -> None:
         if _pool is not None:
             _pool.shutdown()
         _threads, _pool = int(count), None
+        _release_the_blas()
+
+
+def _hold_the_blas_to_one_thread() -> None:
+    """From now on the BLAS runs on one thread in the whole process, not only inside the pool: after a threaded
+    product (a dense layer's) OpenBLAS's idle threads spin for about 0.1 s, on the cores the pool's threads
+    need (BENCHMARKS.md, section 11)."""
+    global _blas_hold
+    if _blas_hold is None:
+        import threadpoolctl
+        _blas_hold = threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
+def _release_the_blas() -> None:
+    """The BLAS's thread count as it was before the pool held it to one thread."""
+    global _blas_hold
+    if _blas_hold is not None:
+        _blas_hold.restore_original_limits()
+        _blas_hold = None
 
 
 def parallel_map(function, items) -> list:
     """[function(item) for item in items], shared among get_num_threads() threads.
 
     NumPy lets go of the interpreter's lock in copies, ufuncs and the BLAS, so pieces of a batch run on several
-    cores at once. Meanwhile each thread's matrix products run on that thread alone (the BLAS is held to one
-    thread): two pools of threads on the same cores slow each other down several times. One call uses the
-    pool at a time; a call from another thread meanwhile, or from inside `function`, runs in its own thread.
+    cores at once. Meanwhile each thread's matrix products run on that thread alone: from the pool's first use
+    on, the BLAS is held to one thread in the whole process (`set_num_threads` lets it go), since two pools of
+    threads on the same cores slow each other down several times, and the BLAS's own idle threads keep spinning
+    long after its last product. One call uses the pool at a time; a call from another thread meanwhile, or
+    from inside `function`, runs in its own thread.
     """
-    global _pool, _blas
+    global _pool
     if _threads == 1 or len(items) < 2 or not _pool_in_use.acquire(blocking=False):
         return [function(item) for item in items]
     try:
         if _pool is None:
             _pool = concurrent.futures.ThreadPoolExecutor(_threads, thread_name_prefix="scratchgrad")
-        if _blas is None:
-            import threadpoolctl
-            _blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
-        with _blas.limit(limits=1):
-            return list(_pool.map(function, items))
+        _hold_the_blas_to_one_thread()
+        return list(_pool.map(function, items))
     finally:
         _pool_in_use.release()
+
+
+#: Multiply-adds below which a matrix product stays one BLAS call: splitting it costs more than it saves.
+PARALLEL_MATMUL_MIN = 2 ** 24
+
+
+def parallel_matmul(a, b):
+    """a @ b for 2-D NumPy arrays, its rows shared among get_num_threads() threads when the product is large.
+
+    The pool holds the BLAS to one thread (see `parallel_map`), so a large dense product (a dense layer on a
+    batch) would run on one core: this splits it by rows instead, each piece one BLAS call into its slice of
+    the result, so the numbers are those of a @ b.
+    """
+    rows = a.shape[0]
+    if _threads == 1 or rows < 2 or rows * a.shape[1] * b.shape[1] < PARALLEL_MATMUL_MIN:
+        return a @ b
+    out = np.empty((rows, b.shape[1]), dtype=np.result_type(a, b))
+    step = -(-rows // _threads)
+
+    def product(start):
+        np.matmul(a[start:start + step], b, out=out[start:start + step])
+
+    parallel_map(product, list(range(0, rows, step)))
+    return out

@@ -45,7 +45,9 @@ class Linear(Module):
 
     def pre_activation(self, x) -> Tensor:
         """x @ W + b, before the activation (the logits when the activation is softmax)."""
-        x = F._in_dtype(x, self.W)
+        x = as_tensor(x)
+        if x.dtype != self.W.dtype:  # the usual case, the dtypes alike, needs no look at x's library
+            x = F._in_dtype(x, self.W)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"{self.name or 'Linear'} (Linear({self.in_features}, {self.out_features})) expects inputs "

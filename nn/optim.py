@@ -26,6 +26,8 @@ Every setting (lr, momentum, betas, eps, weight_decay, ...) is checked when the 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from autograd import Tensor, Value, numbers_of
 from autograd.backend import describe, library_of, namespace_of
 from autograd.errors import DeviceError
@@ -46,7 +48,11 @@ def _sqrt(x):
 
 def _move(p, step) -> None:
     """p - step as the parameter's new numbers: a new array in the Tensor's dtype (as fast as an update
-    in place, BENCHMARKS.md), and its version goes up, so backward refuses a graph recorded before the step."""
+    in place, BENCHMARKS.md), and its version goes up, so backward refuses a graph recorded before the step.
+    `step` is a temporary each rule makes for this call alone: NumPy's new numbers are written into it."""
+    if type(step) is np.ndarray and step.dtype == p.dtype and step.shape == p.shape:
+        p.data = np.subtract(p.data, step, out=step)  # one array fewer to allocate and fill
+        return
     new = p.data - step
     if isinstance(p, Tensor) and new.dtype != p.dtype:  # a float64 step for a float32 weight stays float32
         new = namespace_of(new).astype(new, p.dtype)

@@ -60,6 +60,19 @@ def test_the_pool_runs_pieces_at_once_with_one_blas_thread_each(threads):
     assert all(counts and set(counts) == {1} for _, _, counts in results)
 
 
+def test_the_blas_stays_on_one_thread_after_the_pool_until_set_num_threads(threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+    threads(2)
+    own = blas_threads()
+    backend.parallel_map(abs, [-1, -2])
+    assert set(blas_threads()) <= {1}  # also outside the pool: the BLAS's idle threads would spin on its cores
+    threads(2)
+    assert blas_threads() == own
+
+
 def test_a_call_from_inside_a_piece_runs_in_its_own_thread(threads):
     threads(2)
     assert backend.parallel_map(lambda outer: backend.parallel_map(lambda inner: outer * 10 + inner, [1, 2]),
@@ -126,3 +139,16 @@ def test_max_pooling_keeps_an_inf_or_nan_of_g_at_its_own_place(threads):
     y.backward(g)
     assert x.grad[0, 0, 1, 1] == np.inf and np.isnan(x.grad[1, 0, 3, 3])
     assert np.isfinite(np.delete(x.grad.ravel(), [5, 31])).all()  # the other places of those windows stay 0 or 1
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 2), (7, 5, 3), (300, 260, 250)])  # the last is split among threads
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_parallel_matmul_gives_a_at_b(threads, shape, count):
+    threads(count)
+    rows, inner, columns = shape
+    rng = np.random.default_rng(rows)
+    a, b = rng.standard_normal((rows, inner)), rng.standard_normal((inner, columns)).astype(np.float32)
+    for left in (a, np.asfortranarray(a), rng.standard_normal((inner, rows)).T):  # transposed views too
+        product = backend.parallel_matmul(left, b)
+        assert product.dtype == np.result_type(left, b)
+        np.testing.assert_allclose(product, left @ b, rtol=1e-12, atol=1e-12)
