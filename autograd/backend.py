@@ -141,6 +141,10 @@ class NumPyNamespace(ArrayNamespace):
         return parallel_map(function, pieces)
 
     @staticmethod
+    def matmul(a, b):  # a large dense product's rows shared among the threads (see parallel_matmul)
+        return parallel_matmul(a, b) if a.ndim == 2 and b.ndim == 2 else np.matmul(a, b)
+
+    @staticmethod
     def sum(x, axis=None, keepdims=False):
         return np.add.reduce(x, axis=axis, keepdims=keepdims)
 

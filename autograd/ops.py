@@ -382,14 +382,14 @@ class Affine(Op):
     name = "affine"
 
     def forward(self, ctx, x, W, b):
-        return x @ W + b
+        return namespace_of(x, W).matmul(x, W) + b
 
     def backward(self, ctx, g, x, W, b, out):
         need_x, need_W, need_b = ctx.needs_input_grad
         xp = namespace_of(g)
         rows = xp.reshape(g, (-1, W.shape[1]))  # every leading axis counts as a sample
-        return (g @ W.T if need_x else None,
-                xp.reshape(x, (-1, W.shape[0])).T @ rows if need_W else None,
+        return (xp.matmul(g, W.T) if need_x else None,
+                xp.matmul(xp.reshape(x, (-1, W.shape[0])).T, rows) if need_W else None,
                 xp.sum(rows, axis=0) if need_b else None)
 
 

@@ -31,6 +31,10 @@ class TensorNamespace(ArrayNamespace):
     concat = staticmethod(ops.concatenate)
 
     @staticmethod
+    def matmul(x, y):
+        return x @ y
+
+    @staticmethod
     def permute_dims(x, axes):
         return x.transpose(axes)
 
