@@ -160,6 +160,7 @@ class Conv2d(Op):
 
         def piece_gradients(piece):  # d x and d W (as (F, C * kh * kw)) of a few images, as forward makes them
             part_g, part_x = g[piece, ...], x[piece, ...]
+            # d W first, so that its unfold matrix is gone before W^T g (as large) is made.
             part_W = xp.sum(part_g @ xp.permute_dims(unfold(part_x), (0, 2, 1)), axis=0) if need_W else None
             fold = Fold(part_x.shape, self.kernel, self.stride, self.padding)
             return fold(weights.T @ part_g) if need_x else None, part_W
