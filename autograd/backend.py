@@ -89,9 +89,8 @@ class ArrayNamespace:
         # The standard has no scatter-add: a one-hot matrix of where each value goes adds repeats up
         # (memory: values x elements, so fine for the index sizes a gradient check uses, not for embeddings).
         size = math.prod(shape)
-        places = self.reshape(self.pick(self.reshape(self.arange(size, device=device), shape), index), (-1, 1))
-        one_hot = self.astype(places == self.arange(size, device=device), values.dtype)
-        return self.reshape(self.reshape(values, (1, -1)) @ one_hot, shape)
+        places = self.reshape(self.pick(self.reshape(self.arange(size, device=device), shape), index), (-1,))
+        return self.reshape(self.reshape(values, (1, -1)) @ self.one_hot(places, size, values.dtype), shape)
 
     def broadcast_like(self, g, like):
         """g broadcast to the shape of `like` (whose gradient it becomes)."""
@@ -230,8 +229,7 @@ class DaskNamespace(ArrayNamespace):
     """Dask as the ops see it: array-api-compat's namespace, with a broadcast that keeps out-of-core data in chunks."""
 
     def pick_in_rows(self, rows, columns):  # Dask has no take_along_axis: the label's column, by a mask
-        is_label = self.reshape(columns, (-1, 1)) == self.arange(rows.shape[1])
-        return self.sum(self.where(is_label, rows, 0.0), axis=1)
+        return self.sum(self.where(self.one_hot(columns, rows.shape[1], self.bool), rows, 0.0), axis=1)
 
     def broadcast_like(self, g, like):
         # A broadcast is one task the size of the whole input (out-of-core data would not fit); adding zeros

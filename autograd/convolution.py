@@ -34,7 +34,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 
 def _output_size(shape, kernel, stride, padding) -> tuple:
     """(OH, OW): how many windows fit along the height and the width of images of `shape` (N, C, H, W)."""
-    return tuple(conv_output_size(shape[2 + axis], kernel[axis], stride[axis], padding[axis]) for axis in (0, 1))
+    return window_counts(_padded_shape(shape, padding), kernel, stride)
 
 
 def _padded_shape(shape, padding) -> tuple:

@@ -13,6 +13,15 @@ from .backend import ArrayNamespace, namespace_of
 from .tensor import Tensor, is_tensor, numbers_of
 
 
+def _comparison(name: str):
+    """The standard's comparison `name` on the numbers of Tensors: a mask, read from numbers, outside the graph."""
+    def compare(x, y):
+        x, y = numbers_of(x), numbers_of(y)
+        return getattr(namespace_of(x), name)(x, y)
+    compare.__name__ = name
+    return staticmethod(compare)
+
+
 class TensorNamespace(ArrayNamespace):
     """An ArrayNamespace whose functions are Tensor methods and recorded ops (one piece of a batch at a time)."""
 
@@ -49,17 +58,7 @@ class TensorNamespace(ArrayNamespace):
             return x if x.dtype == dtype else ops.Cast(dtype)(x)
         return Tensor._wrap(namespace_of(x).astype(x, dtype))
 
-    @staticmethod
-    def equal(x, y):
-        return namespace_of(numbers_of(x)).equal(numbers_of(x), numbers_of(y))
-
-    @staticmethod
-    def less_equal(x, y):
-        return namespace_of(numbers_of(x)).less_equal(numbers_of(x), numbers_of(y))
-
-    @staticmethod
-    def greater_equal(x, y):
-        return namespace_of(numbers_of(x)).greater_equal(numbers_of(x), numbers_of(y))
+    equal, less_equal, greater_equal = (_comparison(name) for name in ("equal", "less_equal", "greater_equal"))
 
 
 tensor_namespace = TensorNamespace()
